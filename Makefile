@@ -1,0 +1,35 @@
+# The project's commands. `make demo` and `make test` set up everything they need.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: venv env-up env-down env-status lint test demo bench chaos clean
+
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: pyproject.toml scripts/venv.sh
+	@bash scripts/venv.sh
+
+env-up: venv
+	@$(PY) -m devenv up
+
+env-down: venv
+	@$(PY) -m devenv down
+
+env-status: venv
+	@$(PY) -m devenv status
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy lbcontroller providers devenv tests
+	$(VENV)/bin/lint-imports
+
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: venv
+	@$(PY) -m devenv.demo
+
+clean:
+	rm -rf .devenv .mypy_cache .ruff_cache .pytest_cache

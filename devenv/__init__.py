@@ -1,0 +1,1 @@
+"""Local development environment helpers (fakes and stand-ins for the real clouds)."""

@@ -1,0 +1,1 @@
+"""lbcontroller: a Kubernetes LoadBalancer controller for several clouds."""

@@ -1,0 +1,204 @@
+"""The multi-cloud configuration file: its model, its loading, and its path-named errors.
+
+Where it sits: read once at start-up by the CLI (`lbcontroller.cli`), before anything talks to a
+cluster or a cloud; the result configures the controller and builds one provider per entry.
+Credentials are never part of it: each SDK finds its own (environment, files, mounted secrets,
+workload identity). The JSON Schema shipped in `schema/config.schema.json` is generated from
+these models (`lbcontroller config-schema`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; `problems` has one line per bad key."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class RateLimit(_Model):
+    """A token bucket: `qps` tokens a second, at most `burst` saved up."""
+
+    qps: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+class LeaderElection(_Model):
+    """The coordination.k8s.io Lease that lets one replica of several write."""
+
+    enabled: bool = True
+    namespace: str = "kube-system"
+    name: str = "lbcontroller"
+    lease_duration: float = Field(default=15.0, gt=0)
+    renew_deadline: float = Field(default=10.0, gt=0)
+    retry_period: float = Field(default=2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LeaderElection:
+        if not self.retry_period < self.renew_deadline < self.lease_duration:
+            raise ValueError("need retryPeriod < renewDeadline < leaseDuration")
+        return self
+
+
+class ControllerSettings(_Model):
+    """How the controller itself runs."""
+
+    workers: int = Field(default=4, ge=1, le=256)
+    resync_period: float = Field(default=600.0, ge=0, description="seconds; 0 turns it off")
+    node_sync_delay: float = Field(default=1.0, ge=0, le=60)
+    retry_base_delay: float = Field(default=5.0, gt=0)
+    retry_max_delay: float = Field(default=300.0, gt=0)
+    shutdown_timeout: float = Field(default=20.0, ge=0)
+    metrics_address: str = "0.0.0.0:8080"
+    log_format: Literal["json", "text"] = "json"
+    leader_election: LeaderElection = LeaderElection()
+
+
+class _ProviderBase(_Model):
+    name: str = Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)
+    classes: list[str] = Field(default_factory=list)
+    endpoint: str | None = Field(default=None, description="override the cloud API endpoint")
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    rate_limits: dict[str, RateLimit] = Field(default_factory=dict)
+
+
+class AwsProvider(_ProviderBase):
+    """Amazon Web Services: NLB (default) and classic ELB."""
+
+    type: Literal["aws"]
+    region: str
+    vpc_id: str | None = None
+    subnets: list[str] = Field(default_factory=list)
+    node_security_group: str | None = None
+
+
+class GcpProvider(_ProviderBase):
+    """Google Compute Engine: backend-service based passthrough network load balancers."""
+
+    type: Literal["gcp"]
+    project: str
+    region: str
+    network: str = "default"
+    subnetwork: str | None = None
+
+
+class OpenStackProvider(_ProviderBase):
+    """OpenStack Octavia."""
+
+    type: Literal["openstack"]
+    cloud: str | None = Field(default=None, description="the clouds.yaml entry to use")
+    vip_subnet_id: str | None = None
+    vip_network_id: str | None = None
+    floating_network_id: str | None = None
+    keep_floating_ip: bool = False
+    delete_on_error: bool = True
+
+
+ProviderConfig = Annotated[
+    AwsProvider | GcpProvider | OpenStackProvider, Field(discriminator="type")
+]
+
+
+class Config(_Model):
+    """The whole file."""
+
+    cluster_name: str = Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)
+    default_provider: str | None = Field(
+        default=None, description="the provider that claims Services with no loadBalancerClass"
+    )
+    controller: ControllerSettings = ControllerSettings()
+    providers: list[ProviderConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        problems = _duplicate_problems(self)
+        names = {p.name for p in self.providers}
+        if self.default_provider is not None and self.default_provider not in names:
+            problems.append(f"defaultProvider: no provider is named {self.default_provider!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def provider_for_class(self, lb_class: str | None) -> str | None:
+        """The name of the provider serving `lb_class` (None: no class), or None if none."""
+        if lb_class is None:
+            return self.default_provider
+        for provider in self.providers:
+            if lb_class in provider.classes:
+                return provider.name
+        return None
+
+
+def _duplicate_problems(config: Config) -> list[str]:
+    problems: list[str] = []
+    seen_names: set[str] = set()
+    seen_classes: dict[str, str] = {}
+    for i, provider in enumerate(config.providers):
+        if provider.name in seen_names:
+            problems.append(f"providers[{i}].name: {provider.name!r} is used twice")
+        seen_names.add(provider.name)
+        for cls in provider.classes:
+            if cls in seen_classes:
+                problems.append(
+                    f"providers[{i}].classes: {cls!r} is already served by {seen_classes[cls]!r}"
+                )
+            seen_classes[cls] = provider.name
+    return problems
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part not in ("aws", "gcp", "openstack"):
+            out += f".{part}" if out else part
+    return out
+
+
+def _problems(error: Any) -> list[str]:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    path = _path(tuple(error["loc"]))
+    if error["type"] == "missing":
+        message = "field required"
+    elif error["type"] == "union_tag_invalid":
+        path, message = f"{path}.type", f"unknown provider type {error['input'].get('type')!r}"
+        message += " (expected aws, gcp or openstack)"
+    if not path:  # a model-level check, whose messages carry their own paths
+        return message.split("; ")
+    return [f"{path}: {message}"]
+
+
+def parse_config(data: object) -> Config:
+    """Validate already-parsed YAML/JSON data; raises ConfigError."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([p for e in exc.errors() for p in _problems(e)]) from None
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the YAML file at `path`; raises ConfigError."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: not valid YAML: {exc}"]) from None
+    return parse_config(data)

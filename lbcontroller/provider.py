@@ -1,0 +1,63 @@
+"""The contract every cloud adapter fulfils, and the status it returns.
+
+Where it sits: the reconciler holds one `Provider` per configured cloud and calls these verbs;
+adapters under `providers/` implement them. All verbs are idempotent: calling one twice with
+the same input converges to the same cloud state, and the second call writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from lbcontroller.model import Ingress
+from lbcontroller.spec import LoadBalancerRef, LoadBalancerSpec, ProviderOptions
+
+
+@dataclass(frozen=True, slots=True)
+class LoadBalancerStatus:
+    """What the Service's `status.loadBalancer.ingress` should say."""
+
+    ingress: tuple[Ingress, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedLoadBalancer:
+    """A load balancer found in the cloud carrying this cluster's ownership marks."""
+
+    ref: LoadBalancerRef
+    cloud_id: str
+
+
+class Provider(Protocol):
+    """A cloud adapter. Errors: `RetryAfter`, `PermanentError`, or anything (backed off)."""
+
+    @property
+    def name(self) -> str:
+        """The provider's configured name (for logs, metrics and Events)."""
+        ...
+
+    def parse_options(self, annotations: Mapping[str, str]) -> ProviderOptions:
+        """Parse this provider's annotations into typed options (pure; InvalidAnnotation)."""
+        ...
+
+    def validate(self, spec: LoadBalancerSpec[Any]) -> None:
+        """Refuse, with PermanentError or Unsupported, a spec this cloud cannot serve (pure)."""
+        ...
+
+    def ensure(self, spec: LoadBalancerSpec[Any]) -> LoadBalancerStatus:
+        """Create the load balancer or converge it to `spec`; return its status."""
+        ...
+
+    def update_backends(self, spec: LoadBalancerSpec[Any]) -> None:
+        """Converge only the backends (the cheap node-change path) of an existing LB."""
+        ...
+
+    def ensure_deleted(self, ref: LoadBalancerRef) -> None:
+        """Delete everything this cluster owns for `ref`; absent counts as success."""
+        ...
+
+    def list_owned(self) -> Sequence[OwnedLoadBalancer]:
+        """Every load balancer carrying this cluster's ownership marks (for garbage collection)."""
+        ...

@@ -1,0 +1,61 @@
+"""Which provider, if any, serves a Service: the multi-cloud routing rule.
+
+Where it sits: the reconciler asks `Router.wanted` for every Service it sees. A Service is ours
+when it is `type: LoadBalancer`, not being deleted, and its `spec.loadBalancerClass` maps to a
+configured provider (no class: only if the config names a default provider, so we can live
+beside a cloud-controller-manager). The provider that made a load balancer is recorded on the
+Service next to the finalizer, so a class change or a type change can clean up the right cloud.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lbcontroller.model import FINALIZER, Service
+from lbcontroller.provider import Provider
+from lbcontroller.spec import SpecSettings
+
+PROVIDER_ANNOTATION = "lbcontroller.io/provider"
+
+
+@dataclass(frozen=True)
+class Route:
+    """A configured provider and the settings its specs are built with."""
+
+    provider: Provider
+    settings: SpecSettings
+
+
+class Router:
+    """Maps classes to providers."""
+
+    def __init__(
+        self,
+        *,
+        routes: Mapping[str, Route],
+        classes: Mapping[str, str],
+        default: str | None,
+    ) -> None:
+        self.routes = dict(routes)
+        self._classes = dict(classes)
+        self._default = default
+
+    def wanted(self, service: Service) -> str | None:
+        """The name of the provider that should serve `service` now, or None."""
+        if service.type != "LoadBalancer" or service.deleting:
+            return None
+        if service.lb_class is None:
+            return self._default
+        return self._classes.get(service.lb_class)
+
+    def claims(self, service: Service) -> bool:
+        """Whether the Service is, or was, ours: wanted now or carrying our record."""
+        return self.wanted(service) is not None or recorded(service) is not None
+
+
+def recorded(service: Service) -> str | None:
+    """The provider that made the Service's load balancer (our finalizer and record), if any."""
+    if FINALIZER not in service.finalizers:
+        return None
+    return service.annotations.get(PROVIDER_ANNOTATION)

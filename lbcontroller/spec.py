@@ -1,0 +1,195 @@
+"""The pure heart: (Service, Nodes, provider settings) -> the desired `LoadBalancerSpec`.
+
+Where it sits: the reconciler calls `build_spec` with cached objects and the provider's option
+parser; providers receive the frozen result and converge the cloud to it. No I/O happens here,
+so every rule is table-tested without a server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from lbcontroller import annotations as ann
+from lbcontroller.errors import PermanentError
+from lbcontroller.model import Node, Service
+from lbcontroller.naming import lb_name
+from lbcontroller.nodes import eligible_nodes
+
+KUBE_PROXY_HEALTH_PORT = 10256
+SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
+
+
+class ProviderOptions(Protocol):
+    """What the core reads from every provider's parsed options."""
+
+    @property
+    def internal(self) -> bool:
+        """Whether the load balancer is reachable only inside the network."""
+        ...
+
+    @property
+    def node_labels(self) -> Mapping[str, str]:
+        """Extra labels a node must carry to be a backend of this Service."""
+        ...
+
+
+OptT_co = TypeVar("OptT_co", bound=ProviderOptions, covariant=True)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadBalancerRef:
+    """Identifies one load balancer: enough to find and delete it without the Service."""
+
+    cluster: str
+    namespace: str
+    service: str
+    name: str
+
+    @property
+    def service_key(self) -> str:
+        """`namespace/name` of the Service it serves."""
+        return f"{self.namespace}/{self.service}"
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """A front-end port forwarded to the same NodePort on every backend."""
+
+    protocol: str
+    port: int
+    node_port: int
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheck:
+    """How the load balancer probes nodes: HTTP with a path, or TCP."""
+
+    protocol: str
+    port: int
+    path: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """One node behind the load balancer."""
+
+    node: str
+    provider_id: str
+    address: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadBalancerSpec(Generic[OptT_co]):
+    """Everything a provider needs to converge one load balancer."""
+
+    ref: LoadBalancerRef
+    listeners: tuple[Listener, ...]
+    health_check: HealthCheck
+    source_ranges: tuple[str, ...]
+    ip_families: tuple[str, ...]
+    requested_ip: str | None
+    options: OptT_co
+    backends: tuple[Backend, ...]
+
+    @property
+    def internal(self) -> bool:
+        """Shortcut for the provider-parsed internal flag."""
+        return self.options.internal
+
+    def front_end(self) -> LoadBalancerSpec[OptT_co]:
+        """The spec without its backends: what a full ensure depends on."""
+        return dataclasses.replace(self, backends=())
+
+
+@dataclass(frozen=True, slots=True)
+class SpecSettings:
+    """Per-provider settings that shape every spec it receives."""
+
+    cluster: str
+    node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def _listeners(service: Service) -> tuple[Listener, ...]:
+    listeners = tuple(
+        Listener(protocol=p.protocol, port=p.port, node_port=p.node_port)
+        for p in service.ports
+        if p.node_port is not None
+    )
+    if not listeners:
+        raise PermanentError(
+            "no port has a nodePort (allocateLoadBalancerNodePorts is false?); "
+            "a NodePort is needed to reach the nodes",
+            field="spec.ports",
+        )
+    return listeners
+
+
+def _health_check(service: Service) -> HealthCheck:
+    if service.external_traffic_policy == "Local" and service.health_check_node_port:
+        return HealthCheck(protocol="HTTP", port=service.health_check_node_port, path="/healthz")
+    return HealthCheck(protocol="HTTP", port=KUBE_PROXY_HEALTH_PORT, path="/healthz")
+
+
+def _source_ranges(service: Service) -> tuple[str, ...]:
+    if service.source_ranges:
+        ranges = tuple(
+            _cidr(item, f"spec.loadBalancerSourceRanges[{i}]")
+            for i, item in enumerate(service.source_ranges)
+        )
+    else:
+        ranges = ann.get_cidrs(service.annotations, SOURCE_RANGES_ANNOTATION)
+    if ranges:
+        return tuple(sorted(set(ranges)))
+    everyone = ["0.0.0.0/0"]
+    if "IPv6" in service.ip_families:
+        everyone.append("::/0")
+    return tuple(everyone)
+
+
+def _cidr(item: str, field: str) -> str:
+    try:
+        return str(ipaddress.ip_network(item.strip(), strict=False))
+    except ValueError:
+        raise PermanentError(f"{field}: {item!r} is not a CIDR", field=field) from None
+
+
+def _backends(nodes: Iterable[Node], selector: Mapping[str, str]) -> tuple[Backend, ...]:
+    return tuple(
+        Backend(node=n.name, provider_id=n.provider_id, address=n.internal_ip)
+        for n in eligible_nodes(nodes, selector)
+    )
+
+
+def build_spec(
+    service: Service,
+    nodes: Iterable[Node],
+    settings: SpecSettings,
+    parse_options: Callable[[Mapping[str, str]], OptT_co],
+) -> LoadBalancerSpec[OptT_co]:
+    """The desired load balancer for `service`; raises PermanentError on bad input."""
+    options = parse_options(service.annotations)
+    selector = {**settings.node_selector, **options.node_labels}
+    return LoadBalancerSpec(
+        ref=ref_for(settings.cluster, service),
+        listeners=_listeners(service),
+        health_check=_health_check(service),
+        source_ranges=_source_ranges(service),
+        ip_families=service.ip_families or ("IPv4",),
+        requested_ip=service.load_balancer_ip,
+        options=options,
+        backends=_backends(nodes, selector),
+    )
+
+
+def ref_for(cluster: str, service: Service) -> LoadBalancerRef:
+    """The reference of the load balancer that serves `service` in `cluster`."""
+    return LoadBalancerRef(
+        cluster=cluster,
+        namespace=service.namespace,
+        service=service.name,
+        name=lb_name(cluster, service.namespace, service.name),
+    )

@@ -1,0 +1,1 @@
+"""Cloud adapters: one subpackage per cloud, each implementing lbcontroller.provider.Provider."""
