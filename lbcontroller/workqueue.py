@@ -32,6 +32,11 @@ class WorkQueue:
         with self._cond:
             return len(self._queue)
 
+    def idle(self) -> bool:
+        """Nothing queued and nothing being processed (delayed keys may wait)."""
+        with self._cond:
+            return not self._queue and not self._processing
+
     def add(self, key: str) -> None:
         """Queue `key` now (no-op if already queued)."""
         with self._cond:

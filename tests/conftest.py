@@ -1,16 +1,92 @@
-"""Shared pytest fixtures (temporary form: the endpoints come from the environment)."""
+"""Shared pytest fixtures: the environment env-up starts, a client, a namespace per test.
+
+One control plane per test session (`devenv.env.up`, which reuses a running `make env-up`),
+torn down at the end only if this session started it. Integration tests that cannot reach a
+server fail; nothing is skipped.
+"""
 
 from __future__ import annotations
 
 import os
+import urllib.request
+import uuid
+from collections.abc import Iterator
 
 import pytest
 
+from devenv.env import down, up
+from devenv.procs import EnvError
+from devenv.state import EnvState, load, state_dir
+from lbcontroller.kube import KubeClient, NotFound, load_configuration
+from tests.support.objects import Nodes
+
 
 @pytest.fixture(scope="session")
-def aws_endpoint() -> str:
-    """The AWS stand-in's endpoint (moto_server or LocalStack); fails loudly when absent."""
-    url = os.environ.get("AWS_ENDPOINT_URL")
+def devenv() -> Iterator[EnvState]:
+    """The running environment (started here if `make env-up` was not run)."""
+    before = load(state_dir())
+    was_up = before is not None and before.all_alive()
+    try:
+        state = up()
+    except EnvError as exc:
+        pytest.fail(f"the local environment could not start: {exc}")
+    os.environ.update(state.env)
+    yield state
+    if not was_up and not os.environ.get("LBC_KEEP_ENV"):
+        down()
+
+
+@pytest.fixture(scope="session")
+def kube(devenv: EnvState) -> KubeClient:
+    """An admin client of the real API server."""
+    return KubeClient(load_configuration(devenv.env["KUBECONFIG"]))
+
+
+@pytest.fixture
+def namespace(kube: KubeClient) -> Iterator[str]:
+    """A fresh namespace; its Services are deleted (finalizers stripped) afterwards."""
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    kube.request("POST", "/api/v1/namespaces", body={"metadata": {"name": name}})
+    yield name
+    items, _ = kube.list(f"/api/v1/namespaces/{name}/services")
+    for item in items:
+        svc = item["metadata"]["name"]
+        try:
+            kube.patch_service(name, svc, {"metadata": {"finalizers": None}})
+            kube.request("DELETE", f"/api/v1/namespaces/{name}/services/{svc}")
+        except NotFound:
+            pass
+
+
+@pytest.fixture
+def nodes(kube: KubeClient) -> Iterator[Nodes]:
+    """Nodes made by the test, deleted afterwards."""
+    made = Nodes(kube)
+    yield made
+    made.cleanup()
+
+
+def endpoint(state: EnvState, key: str) -> str:
+    """An endpoint env-up exported; fails loudly when that component is not up."""
+    url = state.env.get(key)
     if not url:
-        pytest.fail("AWS_ENDPOINT_URL is not set: run `make env-up` and source .devenv/env.sh")
+        pytest.fail(f"{key} is not set: the environment did not start that component")
     return url
+
+
+AWS_BACKENDS = {"moto": "MOTO_ENDPOINT_URL", "localstack": "LOCALSTACK_ENDPOINT_URL"}
+_RESET = {"moto": "/moto-api/reset", "localstack": "/_localstack/state/reset"}
+
+
+def aws_backend_url(state: EnvState, backend: str) -> str:
+    """The endpoint of one AWS stand-in, emptied first."""
+    url = endpoint(state, AWS_BACKENDS[backend])
+    req = urllib.request.Request(url + _RESET[backend], method="POST", data=b"")
+    urllib.request.urlopen(req, timeout=30).close()
+    return url
+
+
+@pytest.fixture
+def aws_endpoint(devenv: EnvState) -> str:
+    """The AWS stand-in AWS_BACKEND names (moto by default), emptied before the test."""
+    return aws_backend_url(devenv, devenv.env.get("AWS_BACKEND", "moto"))

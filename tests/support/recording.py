@@ -1,0 +1,172 @@
+"""A provider for tests that records every call and keeps its 'cloud' in memory or in a file.
+
+It implements lbcontroller.provider.Provider faithfully (idempotent verbs, absent-is-success
+delete), so the controller can be tested against the real API server without a cloud. With a
+state file its cloud outlives the process (for the SIGKILL/restart and leader tests), and every
+write names the identity of the process that made it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lbcontroller import annotations as ann
+from lbcontroller.errors import Unsupported
+from lbcontroller.model import Ingress
+from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer
+from lbcontroller.spec import LoadBalancerRef, LoadBalancerSpec
+
+NODE_LABELS = "test.lbcontroller.io/node-labels"
+SIZE = "test.lbcontroller.io/size"
+INTERNAL = "test.lbcontroller.io/internal"
+
+
+@dataclass(frozen=True)
+class RecOptions:
+    """Options parsed from the test annotations."""
+
+    internal: bool
+    node_labels: Mapping[str, str]
+    size: int | None
+
+
+def _describe(spec: LoadBalancerSpec[Any]) -> dict[str, Any]:
+    return {
+        "listeners": [[x.protocol, x.port, x.node_port] for x in spec.listeners],
+        "health": [spec.health_check.protocol, spec.health_check.port, spec.health_check.path],
+        "ranges": list(spec.source_ranges),
+        "size": spec.options.size,
+        "internal": spec.internal,
+    }
+
+
+@dataclass
+class RecordingProvider:
+    """Records calls; 'writes' lists only the calls that changed its cloud."""
+
+    name: str = "rec"
+    state_file: Path | None = None
+    identity: str = "test"
+    slow_create: float = 0.0
+    before_call: Callable[[str, str], None] | None = None
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    _memory: dict[str, Any] = field(default_factory=lambda: {"lbs": {}, "writes": []})
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def _cloud(self) -> Iterator[dict[str, Any]]:
+        with self._lock:
+            if self.state_file is None:
+                yield self._memory
+                return
+            with self.state_file.with_suffix(".lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                data = (
+                    json.loads(self.state_file.read_text())
+                    if self.state_file.exists()
+                    else {"lbs": {}, "writes": []}
+                )
+                yield data
+                tmp = self.state_file.with_suffix(".tmp")
+                tmp.write_text(json.dumps(data))
+                tmp.replace(self.state_file)
+
+    def _call(self, verb: str, lb: str) -> None:
+        self.calls.append((verb, lb))
+        if self.before_call is not None:
+            self.before_call(verb, lb)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of the cloud: `lbs` by name and the list of `writes`."""
+        with self._cloud() as data:
+            return json.loads(json.dumps(data))  # type: ignore[no-any-return]
+
+    def writes(self) -> list[tuple[str, str]]:
+        """(verb, load balancer) of every write so far."""
+        return [(w["verb"], w["lb"]) for w in self.snapshot()["writes"]]
+
+    def parse_options(self, annotations: Mapping[str, str]) -> RecOptions:
+        """The test annotations, with the real annotation helpers."""
+        return RecOptions(
+            internal=ann.get_bool(annotations, INTERNAL),
+            node_labels=ann.get_map(annotations, NODE_LABELS),
+            size=ann.get_int(annotations, SIZE, default=None, low=1, high=10),
+        )
+
+    def validate(self, spec: LoadBalancerSpec[Any]) -> None:
+        """Refuse SCTP, like most clouds."""
+        for listener in spec.listeners:
+            if listener.protocol == "SCTP":
+                raise Unsupported("SCTP is not supported", field="spec.ports")
+
+    def _write(self, data: dict[str, Any], verb: str, lb: str) -> None:
+        data["writes"].append({"verb": verb, "lb": lb, "by": self.identity, "at": time.time()})
+
+    def ensure(self, spec: LoadBalancerSpec[Any]) -> LoadBalancerStatus:
+        """Create or converge; a converged LB costs no write."""
+        name = spec.ref.name
+        self._call("ensure", name)
+        front, backends = _describe(spec), [b.node for b in spec.backends]
+        with self._cloud() as data:
+            lb = data["lbs"].get(name)
+            if lb is None:
+                if self.slow_create:
+                    time.sleep(self.slow_create)
+                lb = {
+                    "front": front,
+                    "backends": backends,
+                    "ip": f"192.0.2.{len(data['lbs']) + 1}",
+                    "service": spec.ref.service_key,
+                    "cluster": spec.ref.cluster,
+                }
+                data["lbs"][name] = lb
+                self._write(data, "create", name)
+            if lb["front"] != front:
+                lb["front"] = front
+                self._write(data, "update", name)
+            if lb["backends"] != backends:
+                lb["backends"] = backends
+                self._write(data, "backends", name)
+            return LoadBalancerStatus(ingress=(Ingress(ip=lb["ip"], ip_mode="VIP"),))
+
+    def update_backends(self, spec: LoadBalancerSpec[Any]) -> None:
+        """Only the backends."""
+        name = spec.ref.name
+        self._call("update_backends", name)
+        backends = [b.node for b in spec.backends]
+        with self._cloud() as data:
+            lb = data["lbs"][name]
+            if lb["backends"] != backends:
+                lb["backends"] = backends
+                self._write(data, "backends", name)
+
+    def ensure_deleted(self, ref: LoadBalancerRef) -> None:
+        """Absent is success."""
+        self._call("ensure_deleted", ref.name)
+        with self._cloud() as data:
+            if data["lbs"].pop(ref.name, None) is not None:
+                self._write(data, "delete", ref.name)
+
+    def list_owned(self) -> Sequence[OwnedLoadBalancer]:
+        """Every LB in the recorded cloud."""
+        with self._cloud() as data:
+            return [
+                OwnedLoadBalancer(
+                    ref=LoadBalancerRef(
+                        cluster=lb["cluster"],
+                        namespace=lb["service"].split("/")[0],
+                        service=lb["service"].split("/")[1],
+                        name=name,
+                    ),
+                    cloud_id=name,
+                )
+                for name, lb in data["lbs"].items()
+            ]
