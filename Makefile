@@ -4,13 +4,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv env-up env-down env-status lint test demo bench chaos clean
+.PHONY: venv prereqs env-up env-down env-status lint test demo bench chaos clean
 
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: pyproject.toml scripts/venv.sh
 	@bash scripts/venv.sh
 
-env-up: venv
+# Build or install what the local environment runs (cached outside git, so only the first
+# run is slow): kube-apiserver and etcd from the Go module proxy, LocalStack under Python 3.13.
+prereqs: venv
+	@bash scripts/build-kube.sh >/dev/null
+	@bash localstack/install.sh >/dev/null
+
+env-up: prereqs
 	@$(PY) -m devenv up
 
 env-down: venv
@@ -25,7 +31,7 @@ lint: venv
 	$(VENV)/bin/mypy lbcontroller providers devenv tests
 	$(VENV)/bin/lint-imports
 
-test: lint
+test: lint prereqs
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: venv

@@ -46,6 +46,7 @@ class Informer(Generic[T]):
         self._rv = ""
         self.synced = threading.Event()
         self.relists = 0
+        self.expirations = 0
 
     def get(self, key: str) -> T | None:
         """The cached record for `key`."""
@@ -114,6 +115,7 @@ class Informer(Generic[T]):
                     if stop.is_set():
                         return
             except Gone:
+                self.expirations += 1
                 log.info("watch expired, relisting", extra={"path": self._path})
                 need_list = True
             except Exception:

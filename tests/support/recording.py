@@ -111,15 +111,14 @@ class RecordingProvider:
         data["writes"].append({"verb": verb, "lb": lb, "by": self.identity, "at": time.time()})
 
     def ensure(self, spec: LoadBalancerSpec[Any]) -> LoadBalancerStatus:
-        """Create or converge; a converged LB costs no write."""
+        """Create or converge; a converged LB costs no write. A slow create returns late."""
         name = spec.ref.name
         self._call("ensure", name)
         front, backends = _describe(spec), [b.node for b in spec.backends]
         with self._cloud() as data:
             lb = data["lbs"].get(name)
+            created = lb is None
             if lb is None:
-                if self.slow_create:
-                    time.sleep(self.slow_create)
                 lb = {
                     "front": front,
                     "backends": backends,
@@ -135,7 +134,9 @@ class RecordingProvider:
             if lb["backends"] != backends:
                 lb["backends"] = backends
                 self._write(data, "backends", name)
-            return LoadBalancerStatus(ingress=(Ingress(ip=lb["ip"], ip_mode="VIP"),))
+        if created and self.slow_create:
+            time.sleep(self.slow_create)  # the cloud has it; the caller does not know yet
+        return LoadBalancerStatus(ingress=(Ingress(ip=lb["ip"], ip_mode="VIP"),))
 
     def update_backends(self, spec: LoadBalancerSpec[Any]) -> None:
         """Only the backends."""

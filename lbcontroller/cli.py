@@ -1,0 +1,132 @@
+"""The `lbcontroller` command line: run, validate-config, config-schema, version.
+
+Where it sits: the composition root. It loads and validates the config before touching
+anything, builds the providers (`registry`), the Kubernetes seam (`kube`) and the controller,
+and maps failures to exit codes: 0 success, 1 a runtime failure (lost leadership, unreachable
+cluster), 2 bad configuration or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import uuid
+from importlib.metadata import version
+from pathlib import Path
+
+from lbcontroller import health, logs
+from lbcontroller.config import Config, ConfigError, load_config
+from lbcontroller.controller import Controller
+from lbcontroller.kube import KubeClient, load_configuration
+from lbcontroller.metrics import Metrics
+from lbcontroller.registry import ProviderUnavailable, build_router
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+log = logging.getLogger(__name__)
+
+
+def _load(path: Path) -> Config | None:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"config error: {problem}", file=sys.stderr)
+        return None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check a config file; print each problem with the path of its key."""
+    config = _load(args.config)
+    if config is None:
+        return EXIT_CONFIG
+    print(f"{args.config}: ok ({len(config.providers)} providers)")
+    return EXIT_OK
+
+
+def cmd_schema(_: argparse.Namespace) -> int:
+    """Print the config file's JSON Schema."""
+    print(json.dumps(Config.model_json_schema(by_alias=True), indent=2))
+    return EXIT_OK
+
+
+def cmd_version(_: argparse.Namespace) -> int:
+    """Print the version."""
+    print(f"lbcontroller {version('lbcontroller')}")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the controller until SIGTERM (0) or until leadership is lost (1)."""
+    config = _load(args.config)
+    if config is None:
+        return EXIT_CONFIG
+    logs.setup(fmt=config.controller.log_format, level=args.log_level)
+    metrics = Metrics()
+    try:
+        router = build_router(config, metrics=metrics)
+    except ProviderUnavailable as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    identity = (
+        args.identity
+        or os.environ.get("POD_NAME")
+        or (f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}")
+    )
+    controller = Controller(
+        client=KubeClient(
+            load_configuration(args.kubeconfig), pool_size=config.controller.workers + 8
+        ),
+        router=router,
+        settings=config.controller,
+        metrics=metrics,
+        identity=identity,
+    )
+    server = health.serve(
+        config.controller.metrics_address,
+        metrics=metrics,
+        healthy=controller.healthy,
+        ready=controller.ready,
+    )
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: controller.stop())
+    log.info("starting", extra={"identity": identity, "providers": list(router.routes)})
+    kept = controller.run()
+    server.shutdown()
+    log.info("stopped", extra={"identity": identity, "lost_leadership": not kept})
+    return EXIT_OK if kept else EXIT_FAILED
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser, with --help on every command."""
+    top = argparse.ArgumentParser(prog="lbcontroller", description=__doc__.split("\n")[0])
+    sub = top.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the controller")
+    run.add_argument("--config", type=Path, required=True, help="the YAML config file")
+    run.add_argument("--kubeconfig", help="default: in-cluster, else $KUBECONFIG")
+    run.add_argument("--identity", help="leader-election identity (default: $POD_NAME)")
+    run.add_argument("--log-level", default="INFO")
+    run.set_defaults(func=cmd_run)
+    check = sub.add_parser("validate-config", help="check a config file (exit 2 if bad)")
+    check.add_argument("config", type=Path)
+    check.set_defaults(func=cmd_validate)
+    sub.add_parser("config-schema", help="print the config JSON Schema").set_defaults(
+        func=cmd_schema
+    )
+    sub.add_parser("version", help="print the version").set_defaults(func=cmd_version)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `lbcontroller` script."""
+    args = parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
