@@ -1,4 +1,4 @@
-"""The `lbcontroller` command line: run, validate-config, config-schema, version.
+"""The `lbcontroller` command line: run, gc, validate-config, config-schema, version.
 
 Where it sits: the composition root. It loads and validates the config before touching
 anything, builds the providers (`registry`), the Kubernetes seam (`kube`) and the controller,
@@ -22,9 +22,13 @@ from pathlib import Path
 from lbcontroller import health, logs
 from lbcontroller.config import Config, ConfigError, load_config
 from lbcontroller.controller import Controller
+from lbcontroller.gc import find_orphans
 from lbcontroller.kube import KubeClient, load_configuration
 from lbcontroller.metrics import Metrics
+from lbcontroller.model import service_from_json
+from lbcontroller.progress import Progress
 from lbcontroller.registry import ProviderUnavailable, build_router
+from lbcontroller.router import Router
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 log = logging.getLogger(__name__)
@@ -60,6 +64,37 @@ def cmd_version(_: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _router(config: Config, metrics: Metrics) -> Router | None:
+    try:
+        return build_router(config, metrics=metrics)
+    except ProviderUnavailable as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_gc(args: argparse.Namespace) -> int:
+    """List (and with --delete remove) owned load balancers no Service accounts for."""
+    config = _load(args.config)
+    router = _router(config, Metrics()) if config else None
+    if router is None:
+        return EXIT_CONFIG
+    client = KubeClient(load_configuration(args.kubeconfig))
+    items, _ = client.list("/api/v1/services")
+    owned = {name: route.provider.list_owned() for name, route in router.routes.items()}
+    orphans = find_orphans(owned=owned, services=map(service_from_json, items), router=router)
+    print(f"{'PROVIDER':12} {'LOAD BALANCER':34} {'SERVICE':40} REASON")
+    for orphan in orphans:
+        ref = orphan.owned.ref
+        print(f"{orphan.provider:12} {ref.name:34} {ref.service_key:40} {orphan.reason}")
+    print(f"{len(orphans)} orphaned load balancers")
+    if args.delete and orphans:
+        progress = Progress(len(orphans))
+        for orphan in orphans:
+            router.routes[orphan.provider].provider.ensure_deleted(orphan.owned.ref)
+            progress.step(orphan.owned.ref.name)
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the controller until SIGTERM (0) or until leadership is lost (1)."""
     config = _load(args.config)
@@ -67,10 +102,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     logs.setup(fmt=config.controller.log_format, level=args.log_level)
     metrics = Metrics()
-    try:
-        router = build_router(config, metrics=metrics)
-    except ProviderUnavailable as exc:
-        print(f"config error: {exc}", file=sys.stderr)
+    router = _router(config, metrics)
+    if router is None:
         return EXIT_CONFIG
     identity = (
         args.identity
@@ -111,6 +144,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--identity", help="leader-election identity (default: $POD_NAME)")
     run.add_argument("--log-level", default="INFO")
     run.set_defaults(func=cmd_run)
+    gc = sub.add_parser("gc", help="find load balancers we own whose Service is gone")
+    gc.add_argument("--config", type=Path, required=True, help="the YAML config file")
+    gc.add_argument("--kubeconfig", help="default: in-cluster, else $KUBECONFIG")
+    gc.add_argument("--delete", action="store_true", help="delete what is found")
+    gc.set_defaults(func=cmd_gc)
     check = sub.add_parser("validate-config", help="check a config file (exit 2 if bad)")
     check.add_argument("config", type=Path)
     check.set_defaults(func=cmd_validate)

@@ -3,12 +3,15 @@
 Where it sits: read once at start-up by the CLI (`lbcontroller.cli`), before anything talks to a
 cluster or a cloud; the result configures the controller and builds one provider per entry.
 Credentials are never part of it: each SDK finds its own (environment, files, mounted secrets,
-workload identity). The JSON Schema shipped in `schema/config.schema.json` is generated from
+workload identity). String values may name environment variables as `${NAME}` (endpoints in
+tests and the demo). The JSON Schema shipped in `schema/config.schema.json` is generated from
 these models (`lbcontroller config-schema`).
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -193,12 +196,38 @@ def parse_config(data: object) -> Config:
         raise ConfigError([p for e in exc.errors() for p in _problems(e)]) from None
 
 
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand(value: object, loc: tuple[int | str, ...], problems: list[str]) -> object:
+    """Replace `${NAME}` in string values with the environment's NAME (e.g. endpoints)."""
+    if isinstance(value, dict):
+        return {k: _expand(v, (*loc, str(k)), problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, (*loc, i), problems) for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def lookup(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            problems.append(f"{_path(loc)}: environment variable {name} is not set")
+            return ""
+        return os.environ[name]
+
+    return _VAR.sub(lookup, value)
+
+
 def load_config(path: Path) -> Config:
-    """Read and validate the YAML file at `path`; raises ConfigError."""
+    """Read the YAML file at `path`, expand `${VAR}`s, validate; raises ConfigError."""
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: not valid YAML: {exc}"]) from None
+    problems: list[str] = []
+    data = _expand(data, (), problems)
+    if problems:
+        raise ConfigError(problems)
     return parse_config(data)

@@ -181,3 +181,25 @@ def test_bad_annotation_gives_a_warning_event_and_no_provider_call(
     assert provider.calls == []
     svc = get_service(kube, namespace, "bad")
     assert svc is not None and FINALIZER not in svc.finalizers
+
+
+def test_a_service_that_stops_being_ours_loses_its_load_balancer(
+    kube: KubeClient, namespace: str, provider: RecordingProvider, controller: Controller
+) -> None:
+    create_service(kube, namespace, "web", lb_class=cls(namespace))
+    wait_for(lambda: converged(kube, namespace, "web"), what="ingress")
+    patch_service(
+        kube,
+        namespace,
+        "web",
+        {"spec": {"type": "ClusterIP", "loadBalancerClass": None, "externalTrafficPolicy": None}},
+    )
+    wait_for(lambda: ("delete", lb(namespace, "web")) in provider.writes(), what="the delete")
+    wait_for(
+        lambda: (s := get_service(kube, namespace, "web")) is not None and not s.finalizers,
+        what="the finalizer to go",
+    )
+    svc = get_service(kube, namespace, "web")
+    assert svc is not None and svc.type == "ClusterIP"
+    assert svc.ingress == ()
+    assert provider.snapshot()["lbs"] == {}
