@@ -20,6 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+# Servers started by this process: held so they are reaped (not garbage-collected) here.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
 
 class EnvError(Exception):
     """A one-line reason the environment cannot come up (a missing prerequisite, a crash)."""
@@ -74,6 +77,7 @@ def start(
             env={**os.environ, **(env or {})},
             start_new_session=True,
         )
+    _CHILDREN[child.pid] = child
     ticks = _start_ticks(child.pid)
     if ticks is None:
         raise EnvError(f"{name} exited at once; see {log}")
@@ -96,6 +100,11 @@ def stop(proc: Proc, *, timeout: float = 10.0) -> None:
 
 
 def _reap(pid: int) -> None:
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        if child.poll() is not None:
+            del _CHILDREN[pid]
+        return
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -64,9 +65,12 @@ def already_exists(path: str) -> ApiError:
 
 def in_use(path: str, user: str) -> ApiError:
     """400 resourceInUseByAnotherResource: a delete blocked by a reference."""
+    collection = path.split("/")[-2]
+    singular = collection.removesuffix("es" if collection == "addresses" else "s")
+    kind = re.sub(r"(?<!^)([A-Z])", r"_\1", singular).lower()
     return ApiError(
         400,
-        f"The resource '{path}' is already being used by '{user}'",
+        f"The {kind} resource '{path}' is already being used by '{user}'",
         "resourceInUseByAnotherResource",
     )
 

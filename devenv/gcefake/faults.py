@@ -117,7 +117,7 @@ class Faults:
 
     def throttled(self) -> ApiError | None:
         """A rate-limit error for this call, or None."""
-        if self.rate <= 0.0 or self.rng.random() >= self.rate:  # noqa: S311
+        if self.rate <= 0.0 or self.rng.random() >= self.rate:
             return None
-        code = self.rng.choice(self.codes)  # noqa: S311
+        code = self.rng.choice(self.codes)
         return ApiError(code, "Rate Limit Exceeded", "rateLimitExceeded", domain="usageLimits")

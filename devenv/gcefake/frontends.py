@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from .errors import JSON, in_use, invalid
 from .ipam import EXTERNAL
-from .links import Ref, parse_ref
+from .links import Ref, from_link, parse_ref
 from .resources import Call, Collection, choice, int_field, path_of
 from .store import State
 
@@ -154,9 +154,7 @@ class ForwardingRules(Collection):
         self._address(st, call, res, scheme)
         return res
 
-    def _backend_service(
-        self, st: State, call: Call, res: JSON, scheme: str, proto: str
-    ) -> None:
+    def _backend_service(self, st: State, call: Call, res: JSON, scheme: str, proto: str) -> None:
         ref = parse_ref(
             res["backendService"],
             field="backendService",
@@ -183,7 +181,8 @@ class ForwardingRules(Collection):
 
     def _ports(self, res: JSON, scheme: str, proto: str) -> None:
         given = [key for key in ("portRange", "ports", "allPorts") if res.get(key)]
-        res.pop("allPorts", None) if "allPorts" not in given else None
+        if "allPorts" not in given:
+            res.pop("allPorts", None)
         if len(given) > 1:
             raise invalid("portRange, ports and allPorts are mutually exclusive.")
         if given and proto not in PORTED and given != ["allPorts"]:
@@ -194,9 +193,17 @@ class ForwardingRules(Collection):
             res["portRange"] = _normalise_port_range(res["portRange"])
         elif "ports" in given:
             ports = res["ports"]
-            if not isinstance(ports, list) or len(ports) > 5 or len(set(ports)) != len(ports):
-                raise invalid("Invalid value for field 'resource.ports': at most 5 distinct.")
-            res["ports"] = [str(int(_normalise_port_range(p).split("-")[0])) for p in ports]
+            if (
+                not isinstance(ports, list)
+                or len(ports) > 5
+                or len(set(ports)) != len(ports)
+                or not all(str(p).isdigit() and 1 <= int(p) <= 65535 for p in ports)
+            ):
+                raise invalid(
+                    f"Invalid value for field 'resource.ports': {ports}. "
+                    "Give at most 5 distinct port numbers."
+                )
+            res["ports"] = [str(int(p)) for p in ports]
         elif not given:
             if scheme == "INTERNAL" or proto == "L3_DEFAULT":
                 raise invalid("One of ports or allPorts must be specified.")
@@ -235,6 +242,8 @@ class ForwardingRules(Collection):
             default = address[1].get("subnetwork") if address else None
             res["subnetwork"] = subnet_link(st, call, res.get("subnetwork", default))
             res["network"] = network_link(st, call, res.get("network"))
+            if address and address[1].get("subnetwork") != res["subnetwork"]:
+                raise invalid("The address belongs to another subnetwork than the rule.")
         pool = res["subnetwork"] if kind == "INTERNAL" else EXTERNAL
         if address is None:
             if wanted and kind == "EXTERNAL":
@@ -248,9 +257,8 @@ class ForwardingRules(Collection):
 
     def _check_conflicts(self, st: State, call: Call, res: JSON) -> None:
         for ref, other in st.each(self.collection):
-            if (ref.project, ref.scope) != (call.project, call.scope) or ref.name == res.get(
-                "name"
-            ):
+            same_place = (ref.project, ref.scope) == (call.project, call.scope)
+            if not same_place or ref.name == res.get("name"):
                 continue
             if other["IPAddress"] != res["IPAddress"] or other["IPProtocol"] != res["IPProtocol"]:
                 continue
@@ -263,7 +271,7 @@ class ForwardingRules(Collection):
 
     def commit(self, st: State, ref: Ref, new: JSON, old: JSON | None) -> None:
         if "_address" in new:
-            address = st.require(parse_ref(new["_address"], field="", project="", collections=("addresses",)))
+            address = st.require(from_link(new["_address"]))
             address["users"] = [*address.get("users", []), st.links.of(ref)]
             address["status"] = "IN_USE"
         else:
@@ -271,7 +279,7 @@ class ForwardingRules(Collection):
 
     def release(self, st: State, ref: Ref, old: JSON) -> None:
         if "_address" in old:
-            address = st.get(parse_ref(old["_address"], field="", project="", collections=("addresses",)))
+            address = st.get(from_link(old["_address"]))
             if address is not None:
                 users = [u for u in address.get("users", []) if u != st.links.of(ref)]
                 address["users"] = users

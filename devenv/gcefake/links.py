@@ -89,6 +89,14 @@ def parse_ref(
     return ref
 
 
+def from_link(link: str) -> Ref:
+    """The Ref of a full link the fake stored itself."""
+    match = _REF_RE.fullmatch(link)
+    if match is None or match["project"] is None:
+        raise invalid(f"Not a resource link: '{link}'.")
+    return Ref(match["project"], match["scope"], match["collection"], match["name"])
+
+
 class Links:
     """Builds full URLs on the fake's own host: http://127.0.0.1:PORT/compute/v1/..."""
 

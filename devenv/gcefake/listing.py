@@ -57,11 +57,10 @@ def _compare(value: Any, op: str, wanted: str) -> bool:
             return fnmatch.fnmatchcase(text, wanted.replace("[", "[[]").replace("?", "[?]"))
         return text == wanted or (text in ("true", "false") and text == wanted.lower())
     try:
-        left: float | str = float(text)
-        right: float | str = float(wanted)
+        order = (float(text) > float(wanted)) - (float(text) < float(wanted))
     except ValueError:
-        left, right = text, wanted
-    return {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[op]
+        order = (text > wanted) - (text < wanted)
+    return {"<": order < 0, ">": order > 0, "<=": order <= 0, ">=": order >= 0}[op]
 
 
 def _clause(field: str, op: str, wanted: str) -> Predicate:
@@ -152,9 +151,11 @@ def compile_filter(text: str | None) -> Predicate:
             pattern = re.compile(raw)
         except re.error as exc:
             raise invalid(f"Invalid regular expression in filter: '{raw}'.") from exc
+
         def test(item: JSON) -> bool:
             hit = any(pattern.fullmatch(_text(v)) for v in _values(item, path))
             return hit if op == "eq" else not hit
+
         return test
     parser = _Parser(text)
     predicate = parser.conjunction()

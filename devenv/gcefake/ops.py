@@ -97,9 +97,7 @@ def find(st: State, project: str, scope: str, name: str) -> OpRecord:
 def list_ops(st: State, project: str, scope: str, query: dict[str, str]) -> JSON:
     """GET .../operations."""
     items = [
-        render(st, record)
-        for (p, s, _), record in st.ops.items()
-        if (p, s) == (project, scope)
+        render(st, record) for (p, s, _), record in st.ops.items() if (p, s) == (project, scope)
     ]
     page, token = paginate(items, query, key=lambda item: str(item["name"]))
     ident = f"projects/{project}/{scope}/operations"

@@ -94,7 +94,7 @@ def path_of(st: State, link: str) -> str:
     return link.removeprefix(st.links.base)
 
 
-def int_field(spec: JSON, key: str, default: int, low: int, high: int, where: str = "") -> int:
+def int_field(spec: JSON, key: str, default: int, low: int, high: int, *, where: str = "") -> int:
     """An integer field (JSON number or decimal string) with a default and bounds."""
     raw = spec.get(key, default)
     try:
@@ -106,7 +106,7 @@ def int_field(spec: JSON, key: str, default: int, low: int, high: int, where: st
     return value
 
 
-def choice(spec: JSON, key: str, default: str | None, allowed: set[str], where: str = "") -> str:
+def choice(spec: JSON, key: str, default: str | None, allowed: set[str], *, where: str = "") -> str:
     """An enum-like string field."""
     value = spec.get(key, default)
     if value not in allowed:
@@ -220,7 +220,9 @@ class Collection:
         ref = Ref(call.project, call.scope, self.collection, check_name(call.body.get("name")))
         if st.get(ref) is not None:
             raise already_exists(ref.path)
-        resource = self._finish(st, ref, self.build(st, call, self.user_fields(call.body), None), None)
+        resource = self._finish(
+            st, ref, self.build(st, call, self.user_fields(call.body), None), None
+        )
 
         def apply() -> None:
             st.put(ref, resource)

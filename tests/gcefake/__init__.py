@@ -1,0 +1,1 @@
+"""Tests of the Compute REST fake (devenv.gcefake), driven by the real google-cloud-compute."""
