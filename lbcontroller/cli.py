@@ -1,4 +1,4 @@
-"""The `lbcontroller` command line: run, gc, validate-config, config-schema, version.
+"""The `lbcontroller` command line: run, plan, gc, validate-config, config-schema, version.
 
 Where it sits: the composition root. It loads and validates the config before touching
 anything, builds the providers (`registry`), the Kubernetes seam (`kube`) and the controller,
@@ -25,7 +25,8 @@ from lbcontroller.controller import Controller
 from lbcontroller.gc import find_orphans
 from lbcontroller.kube import KubeClient, load_configuration
 from lbcontroller.metrics import Metrics
-from lbcontroller.model import service_from_json
+from lbcontroller.model import node_from_json, service_from_json
+from lbcontroller.planner import plan_all, render
 from lbcontroller.progress import Progress
 from lbcontroller.registry import ProviderUnavailable, build_router
 from lbcontroller.router import Router
@@ -72,13 +73,42 @@ def _router(config: Config, metrics: Metrics) -> Router | None:
         return None
 
 
-def cmd_gc(args: argparse.Namespace) -> int:
-    """List (and with --delete remove) owned load balancers no Service accounts for."""
+def _connect(args: argparse.Namespace) -> tuple[Router, KubeClient] | None:
+    """The providers and the cluster client for the one-shot commands (plan, gc)."""
     config = _load(args.config)
     router = _router(config, Metrics()) if config else None
     if router is None:
+        return None
+    return router, KubeClient(load_configuration(args.kubeconfig))
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Print what the next run would do, per Service and provider; writes nothing."""
+    connected = _connect(args)
+    if connected is None:
         return EXIT_CONFIG
-    client = KubeClient(load_configuration(args.kubeconfig))
+    router, client = connected
+    services, _ = client.list("/api/v1/services")
+    nodes, _ = client.list("/api/v1/nodes")
+    plans = plan_all(
+        services=map(service_from_json, services),
+        nodes=map(node_from_json, nodes),
+        router=router,
+        owned={name: route.provider.list_owned() for name, route in router.routes.items()},
+    )
+    if args.output == "json":
+        print(json.dumps([p.to_json() for p in plans], indent=2))
+    else:
+        print(render(plans))
+    return EXIT_OK
+
+
+def cmd_gc(args: argparse.Namespace) -> int:
+    """List (and with --delete remove) owned load balancers no Service accounts for."""
+    connected = _connect(args)
+    if connected is None:
+        return EXIT_CONFIG
+    router, client = connected
     items, _ = client.list("/api/v1/services")
     owned = {name: route.provider.list_owned() for name, route in router.routes.items()}
     orphans = find_orphans(owned=owned, services=map(service_from_json, items), router=router)
@@ -134,19 +164,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK if kept else EXIT_FAILED
 
 
+def _cluster_args(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    command.add_argument("--config", type=Path, required=True, help="the YAML config file")
+    command.add_argument("--kubeconfig", help="default: in-cluster, else $KUBECONFIG")
+    return command
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, with --help on every command."""
     top = argparse.ArgumentParser(prog="lbcontroller", description=__doc__.split("\n")[0])
     sub = top.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the controller")
-    run.add_argument("--config", type=Path, required=True, help="the YAML config file")
-    run.add_argument("--kubeconfig", help="default: in-cluster, else $KUBECONFIG")
+    run = _cluster_args(sub.add_parser("run", help="run the controller"))
     run.add_argument("--identity", help="leader-election identity (default: $POD_NAME)")
     run.add_argument("--log-level", default="INFO")
     run.set_defaults(func=cmd_run)
-    gc = sub.add_parser("gc", help="find load balancers we own whose Service is gone")
-    gc.add_argument("--config", type=Path, required=True, help="the YAML config file")
-    gc.add_argument("--kubeconfig", help="default: in-cluster, else $KUBECONFIG")
+    plan = _cluster_args(sub.add_parser("plan", help="show what the next run would change"))
+    plan.add_argument("--output", choices=["table", "json"], default="table")
+    plan.set_defaults(func=cmd_plan)
+    gc = _cluster_args(sub.add_parser("gc", help="find load balancers whose Service is gone"))
     gc.add_argument("--delete", action="store_true", help="delete what is found")
     gc.set_defaults(func=cmd_gc)
     check = sub.add_parser("validate-config", help="check a config file (exit 2 if bad)")

@@ -30,6 +30,21 @@ class OwnedLoadBalancer:
     cloud_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedChange:
+    """One cloud write that `ensure`/`ensure_deleted` would make now, as `plan` reports it.
+
+    `operation` is the cloud API's own name for the call (e.g. CreateLoadBalancer), so a plan
+    can be checked against the calls a later run records.
+    """
+
+    action: str  # create, update or delete
+    kind: str  # e.g. load-balancer, listener, target-group, firewall
+    name: str
+    operation: str
+    detail: str = ""
+
+
 class Provider(Protocol):
     """A cloud adapter. Errors: `RetryAfter`, `PermanentError`, or anything (backed off)."""
 
@@ -56,6 +71,14 @@ class Provider(Protocol):
 
     def ensure_deleted(self, ref: LoadBalancerRef) -> None:
         """Delete everything this cluster owns for `ref`; absent counts as success."""
+        ...
+
+    def plan(self, spec: LoadBalancerSpec[Any]) -> Sequence[PlannedChange]:
+        """The writes `ensure(spec)` would make now, reading the cloud but writing nothing."""
+        ...
+
+    def plan_delete(self, ref: LoadBalancerRef) -> Sequence[PlannedChange]:
+        """The writes `ensure_deleted(ref)` would make now, writing nothing."""
         ...
 
     def list_owned(self) -> Sequence[OwnedLoadBalancer]:

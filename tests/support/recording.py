@@ -21,7 +21,7 @@ from typing import Any
 from lbcontroller import annotations as ann
 from lbcontroller.errors import Unsupported
 from lbcontroller.model import Ingress
-from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer
+from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
 from lbcontroller.spec import LoadBalancerRef, LoadBalancerSpec
 
 NODE_LABELS = "test.lbcontroller.io/node-labels"
@@ -110,31 +110,66 @@ class RecordingProvider:
     def _write(self, data: dict[str, Any], verb: str, lb: str) -> None:
         data["writes"].append({"verb": verb, "lb": lb, "by": self.identity, "at": time.time()})
 
+    @staticmethod
+    def _diff(data: dict[str, Any], spec: LoadBalancerSpec[Any]) -> list[str]:
+        """The writes ensure(spec) needs against the recorded cloud."""
+        lb = data["lbs"].get(spec.ref.name)
+        if lb is None:
+            return ["create"]
+        verbs = []
+        if lb["front"] != _describe(spec):
+            verbs.append("update")
+        if lb["backends"] != [b.node for b in spec.backends]:
+            verbs.append("backends")
+        return verbs
+
+    def plan(self, spec: LoadBalancerSpec[Any]) -> Sequence[PlannedChange]:
+        """What ensure would write now."""
+        self._call("plan", spec.ref.name)
+        with self._cloud() as data:
+            verbs = self._diff(data, spec)
+        return [
+            PlannedChange(
+                action="create" if v == "create" else "update",
+                kind="load-balancer",
+                name=spec.ref.name,
+                operation=v,
+            )
+            for v in verbs
+        ]
+
+    def plan_delete(self, ref: LoadBalancerRef) -> Sequence[PlannedChange]:
+        """What ensure_deleted would write now."""
+        self._call("plan_delete", ref.name)
+        with self._cloud() as data:
+            present = ref.name in data["lbs"]
+        return (
+            [
+                PlannedChange(
+                    action="delete", kind="load-balancer", name=ref.name, operation="delete"
+                )
+            ]
+            if present
+            else []
+        )
+
     def ensure(self, spec: LoadBalancerSpec[Any]) -> LoadBalancerStatus:
         """Create or converge; a converged LB costs no write. A slow create returns late."""
         name = spec.ref.name
         self._call("ensure", name)
-        front, backends = _describe(spec), [b.node for b in spec.backends]
         with self._cloud() as data:
-            lb = data["lbs"].get(name)
-            created = lb is None
-            if lb is None:
-                lb = {
-                    "front": front,
-                    "backends": backends,
+            verbs = self._diff(data, spec)
+            if "create" in verbs:
+                data["lbs"][name] = {
                     "ip": f"192.0.2.{len(data['lbs']) + 1}",
                     "service": spec.ref.service_key,
                     "cluster": spec.ref.cluster,
                 }
-                data["lbs"][name] = lb
-                self._write(data, "create", name)
-            if lb["front"] != front:
-                lb["front"] = front
-                self._write(data, "update", name)
-            if lb["backends"] != backends:
-                lb["backends"] = backends
-                self._write(data, "backends", name)
-        if created and self.slow_create:
+            lb = data["lbs"][name]
+            lb["front"], lb["backends"] = _describe(spec), [b.node for b in spec.backends]
+            for verb in verbs:
+                self._write(data, verb, name)
+        if "create" in verbs and self.slow_create:
             time.sleep(self.slow_create)  # the cloud has it; the caller does not know yet
         return LoadBalancerStatus(ingress=(Ingress(ip=lb["ip"], ip_mode="VIP"),))
 
