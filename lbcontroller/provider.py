@@ -61,8 +61,13 @@ class Provider(Protocol):
         """Refuse, with PermanentError or Unsupported, a spec this cloud cannot serve (pure)."""
         ...
 
-    def ensure(self, spec: LoadBalancerSpec[Any]) -> LoadBalancerStatus:
-        """Create the load balancer or converge it to `spec`; return its status."""
+    def ensure(self, spec: LoadBalancerSpec[Any], *, verify: bool = False) -> LoadBalancerStatus:
+        """Create the load balancer or converge it to `spec`; return its status.
+
+        A provider may keep a record of what it last converged (e.g. a fingerprint tag) and,
+        while it matches, check only cheap parts. `verify=True` (the periodic drift resync)
+        checks every part against the cloud and repairs what was changed behind our back.
+        """
         ...
 
     def update_backends(self, spec: LoadBalancerSpec[Any]) -> None:

@@ -124,7 +124,8 @@ class Reconciler:
             force = False
         if recorded(service) != wanted:
             service = self._add_finalizer(service, wanted)
-        self._ensure(service, route, spec, announce=not force and bool(last or not service.ingress))
+        announce = not force and bool(last or not service.ingress)
+        self._ensure(service, route, spec, announce=announce, verify=force)
 
     def _update_backends(
         self, service: Service, route: Route, spec: LoadBalancerSpec[Any], last: Applied
@@ -149,12 +150,18 @@ class Reconciler:
         return service_from_json(self._client.patch_service(service.namespace, service.name, patch))
 
     def _ensure(
-        self, service: Service, route: Route, spec: LoadBalancerSpec[Any], *, announce: bool
+        self,
+        service: Service,
+        route: Route,
+        spec: LoadBalancerSpec[Any],
+        *,
+        announce: bool,
+        verify: bool,
     ) -> None:
         name = route.provider.name
         if announce:
             self._events.normal(service, "EnsuringLoadBalancer", f"Ensuring load balancer ({name})")
-        status = route.provider.ensure(spec)
+        status = route.provider.ensure(spec, verify=verify)
         self._record(service.key, name, spec)
         if announce:
             self._events.normal(service, "EnsuredLoadBalancer", f"Ensured load balancer ({name})")

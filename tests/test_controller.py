@@ -123,11 +123,8 @@ def test_a_change_reaches_the_provider_once_and_a_resync_writes_nothing(
     assert provider.snapshot()["lbs"][lb(namespace, "web")]["front"][expect] != before
 
     resource_version = get_service(kube, namespace, "web").resource_version  # type: ignore[union-attr]
-    ensures = provider.calls.count(("ensure", lb(namespace, "web")))
     controller.resync()
-    wait_for(
-        lambda: provider.calls.count(("ensure", lb(namespace, "web"))) > ensures, what="the resync"
-    )
+    wait_for(lambda: ("verify", lb(namespace, "web")) in provider.calls, what="the resync")
     wait_for(controller.queue_idle, what="the queue to drain")
     assert len(provider.writes()) == 2
     assert get_service(kube, namespace, "web").resource_version == resource_version  # type: ignore[union-attr]

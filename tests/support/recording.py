@@ -153,10 +153,10 @@ class RecordingProvider:
             else []
         )
 
-    def ensure(self, spec: LoadBalancerSpec[Any]) -> LoadBalancerStatus:
+    def ensure(self, spec: LoadBalancerSpec[Any], *, verify: bool = False) -> LoadBalancerStatus:
         """Create or converge; a converged LB costs no write. A slow create returns late."""
         name = spec.ref.name
-        self._call("ensure", name)
+        self._call("verify" if verify else "ensure", name)
         with self._cloud() as data:
             verbs = self._diff(data, spec)
             if "create" in verbs:

@@ -1,0 +1,37 @@
+"""The AWS provider: Network Load Balancers (default) and classic ELBs for Services.
+
+Where it sits: the CLI calls `build` once per `type: aws` entry of the config; the reconciler
+then uses the returned `Provider`. Credentials come from the SDK's own chain only.
+"""
+
+from __future__ import annotations
+
+from lbcontroller.cloudcall import CloudCaller
+from lbcontroller.config import AwsProvider
+from lbcontroller.metrics import Metrics
+from lbcontroller.provider import Provider
+from providers.aws.api import Api, buckets, make_clients
+from providers.aws.context import Context
+from providers.aws.network import Networks
+from providers.aws.provider import AwsLoadBalancers
+from providers.aws.sdk import classify
+
+__all__ = ["AwsLoadBalancers", "build"]
+
+
+def build(config: AwsProvider, *, cluster: str, metrics: Metrics) -> Provider:
+    """The AWS provider for one config entry and cluster."""
+    caller = CloudCaller(
+        provider=config.name,
+        metrics=metrics,
+        classify=classify,
+        limits=buckets(config.rate_limits),
+    )
+    api = Api(clients=make_clients(config), caller=caller)
+    context = Context(
+        api=api,
+        networks=Networks(api=api, vpc_id=config.vpc_id),
+        node_group=config.node_security_group,
+        default_subnets=tuple(config.subnets),
+    )
+    return AwsLoadBalancers(name=config.name, cluster=cluster, context=context)

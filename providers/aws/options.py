@@ -1,0 +1,216 @@
+"""The AWS provider's Service annotations, parsed into frozen options (pure).
+
+Where it sits: the core's `build_spec` calls the provider's `parse_options` with a Service's
+annotations; the result travels in `LoadBalancerSpec.options` to `validate` and `ensure`. The
+names (in `keys`) are cloud-provider-aws's wherever the meaning is the same; `ANNOTATIONS.md`
+documents each one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lbcontroller import annotations as ann
+from lbcontroller.errors import InvalidAnnotation
+from lbcontroller.spec import LoadBalancerSpec
+from providers.aws import keys as k
+
+
+@dataclass(frozen=True, slots=True)
+class HealthOverride:
+    """Health-check settings from annotations; None keeps the spec's (or AWS-wide) default."""
+
+    protocol: str | None = None
+    port: str | None = None
+    path: str | None = None
+    interval: int = 10
+    timeout: int = 5
+    healthy: int = 2
+    unhealthy: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class AwsOptions:
+    """Everything the AWS provider reads from a Service's annotations."""
+
+    kind: str = "nlb"  # "nlb" or "classic"
+    internal: bool = False
+    node_labels: Mapping[str, str] = field(default_factory=dict)
+    subnets: tuple[str, ...] = ()
+    health: HealthOverride = HealthOverride()
+    proxy_protocol: bool = False
+    cross_zone: bool = False
+    extra_tags: Mapping[str, str] = field(default_factory=dict)
+    security_groups: tuple[str, ...] = ()
+    extra_security_groups: tuple[str, ...] = ()
+    ssl_cert: str | None = None
+    ssl_ports: tuple[int, ...] = ()  # empty: every port
+    backend_protocol: str | None = None
+    eip_allocations: tuple[str, ...] = ()
+    idle_timeout: int = 60
+
+
+def parse_options(annotations: Mapping[str, str]) -> AwsOptions:
+    """Parse and check the annotations; InvalidAnnotation names the culprit and its value."""
+    _refuse_unsupported(annotations)
+    kind = _kind(annotations)
+    options = AwsOptions(
+        kind=kind,
+        internal=_internal(annotations),
+        node_labels=ann.get_map(annotations, k.NODE_LABELS),
+        subnets=_ids(annotations, k.SUBNETS, "subnet-"),
+        health=_health(annotations, kind),
+        proxy_protocol=_proxy_protocol(annotations),
+        cross_zone=ann.get_bool(annotations, k.CROSS_ZONE),
+        extra_tags=_extra_tags(annotations),
+        security_groups=_ids(annotations, k.SECURITY_GROUPS, "sg-"),
+        extra_security_groups=_ids(annotations, k.EXTRA_SECURITY_GROUPS, "sg-"),
+        ssl_cert=annotations.get(k.SSL_CERT, "").strip() or None,
+        ssl_ports=_ssl_ports(annotations),
+        backend_protocol=_backend_protocol(annotations),
+        eip_allocations=_ids(annotations, k.EIP_ALLOCATIONS, "eipalloc-"),
+        idle_timeout=_int(annotations, k.IDLE_TIMEOUT, 60, 1, 4000),
+    )
+    _check_combinations(annotations, options)
+    return options
+
+
+def _check_combinations(annotations: Mapping[str, str], options: AwsOptions) -> None:
+    only = k.CLASSIC_ONLY if options.kind == "nlb" else k.NLB_ONLY
+    for key in only:
+        if key in annotations:
+            other = "classic ELBs" if options.kind == "nlb" else "NLBs"
+            raise InvalidAnnotation(key, annotations[key], f"applies to {other} only ({k.TYPE})")
+    if options.eip_allocations and options.internal:
+        raise InvalidAnnotation(
+            k.EIP_ALLOCATIONS,
+            annotations[k.EIP_ALLOCATIONS],
+            "needs an internet-facing load balancer",
+        )
+    if options.ssl_ports and options.ssl_cert is None:
+        raise InvalidAnnotation(k.SSL_PORTS, annotations[k.SSL_PORTS], f"needs {k.SSL_CERT}")
+    if options.health.path is not None and options.health.protocol == "TCP":
+        raise InvalidAnnotation(k.HC_PATH, options.health.path, "a TCP health check has no path")
+
+
+def _refuse_unsupported(annotations: Mapping[str, str]) -> None:
+    for key in k.UNSUPPORTED:
+        value = annotations.get(key)
+        if value is None or (key.endswith("-enabled") and value.strip().lower() == "false"):
+            continue
+        raise InvalidAnnotation(key, value, "not supported by lbcontroller's AWS provider")
+
+
+def _kind(annotations: Mapping[str, str]) -> str:
+    raw = annotations.get(k.TYPE, "nlb").strip().lower()
+    if raw == "nlb":
+        return "nlb"
+    if raw in ("classic", "elb"):
+        return "classic"
+    reason = "expected nlb, classic or elb"
+    if raw in ("external", "nlb-ip"):
+        reason = "served by the AWS Load Balancer Controller, not lbcontroller; " + reason
+    raise InvalidAnnotation(k.TYPE, annotations[k.TYPE], reason)
+
+
+def _internal(annotations: Mapping[str, str]) -> bool:
+    internal = ann.get_bool(annotations, k.INTERNAL)
+    if k.SCHEME not in annotations:
+        return internal
+    scheme = ann.get_choice(annotations, k.SCHEME, ("internet-facing", "internal"), default="")
+    if k.INTERNAL in annotations and internal != (scheme == "internal"):
+        raise InvalidAnnotation(k.SCHEME, annotations[k.SCHEME], f"contradicts {k.INTERNAL}")
+    return scheme == "internal"
+
+
+def _ids(annotations: Mapping[str, str], key: str, prefix: str) -> tuple[str, ...]:
+    items = ann.get_list(annotations, key)
+    for item in items:
+        if not item.startswith(prefix):
+            raise InvalidAnnotation(key, annotations[key], f"{item!r} is not a {prefix}... id")
+    if len(set(items)) != len(items):
+        raise InvalidAnnotation(key, annotations[key], "an id is listed twice")
+    return items
+
+
+def _int(annotations: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
+    value = ann.get_int(annotations, key, default=default, low=low, high=high)
+    return default if value is None else value
+
+
+def _health(annotations: Mapping[str, str], kind: str) -> HealthOverride:
+    protocol = annotations.get(k.HC_PROTOCOL)
+    health = HealthOverride(
+        protocol=None if protocol is None else _hc_protocol(annotations),
+        port=_hc_port(annotations),
+        path=annotations.get(k.HC_PATH, "").strip() or None,
+        interval=_int(annotations, k.HC_INTERVAL, 10, 5, 300),
+        timeout=_int(annotations, k.HC_TIMEOUT, 5, 2, 60 if kind == "classic" else 120),
+        healthy=_int(annotations, k.HC_HEALTHY, 2, 2, 10),
+        unhealthy=_int(annotations, k.HC_UNHEALTHY, 2, 2, 10),
+    )
+    if health.timeout >= health.interval:
+        raise InvalidAnnotation(
+            k.HC_TIMEOUT, str(health.timeout), f"must be less than the interval ({health.interval})"
+        )
+    if health.path is not None and not health.path.startswith("/"):
+        raise InvalidAnnotation(k.HC_PATH, health.path, "must start with /")
+    return health
+
+
+def _hc_protocol(annotations: Mapping[str, str]) -> str:
+    return ann.get_choice(annotations, k.HC_PROTOCOL, ("TCP", "HTTP", "HTTPS"), default="TCP")
+
+
+def _hc_port(annotations: Mapping[str, str]) -> str | None:
+    raw = annotations.get(k.HC_PORT)
+    if raw is None or raw.strip() == k.TRAFFIC_PORT:
+        return None if raw is None else k.TRAFFIC_PORT
+    return str(_int(annotations, k.HC_PORT, 0, 1, 65535))
+
+
+def _proxy_protocol(annotations: Mapping[str, str]) -> bool:
+    raw = annotations.get(k.PROXY_PROTOCOL)
+    if raw is not None and raw.strip() != "*":
+        raise InvalidAnnotation(k.PROXY_PROTOCOL, raw, 'only "*" (every port) is supported')
+    return raw is not None
+
+
+def _extra_tags(annotations: Mapping[str, str]) -> dict[str, str]:
+    """`Key1=Val1,Key2=Val2,KeyNoValue`, as cloud-provider-aws reads it."""
+    tags: dict[str, str] = {}
+    for item in ann.get_list(annotations, k.EXTRA_TAGS):
+        key, _, value = (part.strip() for part in item.partition("="))
+        reserved = key.startswith(("aws:", "kubernetes.io/", "lbcontroller.io/"))
+        if not key or reserved or len(key) > 128 or len(value) > 256:
+            reason = f"tag {item!r} is empty, reserved or too long"
+            raise InvalidAnnotation(k.EXTRA_TAGS, annotations[k.EXTRA_TAGS], reason)
+        tags[key] = value
+    return tags
+
+
+def _ssl_ports(annotations: Mapping[str, str]) -> tuple[int, ...]:
+    items = ann.get_list(annotations, k.SSL_PORTS)
+    if not items or "*" in items:
+        return ()
+    if not all(item.isdigit() and 0 < int(item) < 65536 for item in items):
+        reason = "expected * or port numbers (port names are not supported)"
+        raise InvalidAnnotation(k.SSL_PORTS, annotations[k.SSL_PORTS], reason)
+    return tuple(sorted({int(item) for item in items}))
+
+
+def _backend_protocol(annotations: Mapping[str, str]) -> str | None:
+    if k.BACKEND_PROTOCOL not in annotations:
+        return None
+    return ann.get_choice(
+        annotations, k.BACKEND_PROTOCOL, ("http", "https", "ssl", "tcp"), default=""
+    )
+
+
+def options_of(spec: LoadBalancerSpec[Any]) -> AwsOptions:
+    """The spec's options, which this provider's `parse_options` made."""
+    if not isinstance(spec.options, AwsOptions):
+        raise TypeError(f"{spec.ref.service_key}: options were not parsed by the AWS provider")
+    return spec.options

@@ -1,0 +1,66 @@
+"""What the AWS provider refuses to build, checked before any call (pure).
+
+Where it sits: the reconciler calls the provider's `validate(spec)` after `build_spec` and
+before `ensure`; a refusal becomes a Warning Event and nothing is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lbcontroller.errors import InvalidAnnotation, PermanentError, Unsupported
+from lbcontroller.spec import Listener, LoadBalancerSpec
+from providers.aws import keys
+from providers.aws.options import AwsOptions, options_of
+from providers.aws.plan import subnets_of
+
+MAX_LISTENERS = 50  # per load balancer, both kinds
+
+
+def validate(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> None:
+    """Raise Unsupported / PermanentError / InvalidAnnotation for what AWS cannot serve."""
+    options = options_of(spec)
+    for listener in spec.listeners:
+        _check_protocol(listener, options)
+    if options.kind == "nlb":
+        _check_mixed_ports(spec.listeners)
+    if len(spec.listeners) > MAX_LISTENERS:
+        raise Unsupported(f"more than {MAX_LISTENERS} ports", field="spec.ports")
+    subnets = subnets_of(options, default_subnets)
+    if options.eip_allocations and len(options.eip_allocations) != len(subnets):
+        raise InvalidAnnotation(
+            keys.EIP_ALLOCATIONS,
+            ",".join(options.eip_allocations),
+            f"needs one allocation per subnet ({len(subnets)} subnets)",
+        )
+    if spec.requested_ip:
+        raise Unsupported(
+            f"spec.loadBalancerIP is not supported on AWS; use {keys.EIP_ALLOCATIONS}",
+            field="spec.loadBalancerIP",
+        )
+    if "IPv4" not in spec.ip_families:
+        raise Unsupported("IPv6-only Services are not supported", field="spec.ipFamilies")
+
+
+def _check_protocol(listener: Listener, options: AwsOptions) -> None:
+    port = f"spec.ports protocol {listener.protocol} (port {listener.port})"
+    if listener.protocol not in ("TCP", "UDP"):
+        raise Unsupported(f"{port}: AWS load balancers carry TCP and UDP only", field="spec.ports")
+    if listener.protocol == "UDP" and options.kind == "classic":
+        raise Unsupported(
+            f"{port}: a classic ELB cannot carry UDP; use an NLB ({keys.TYPE}: nlb)",
+            field="spec.ports",
+        )
+
+
+def _check_mixed_ports(listeners: Sequence[Listener]) -> None:
+    node_ports: dict[int, int] = {}
+    for listener in listeners:
+        known = node_ports.setdefault(listener.port, listener.node_port)
+        if known != listener.node_port:
+            raise PermanentError(
+                f"spec.ports: port {listener.port} has TCP and UDP on different nodePorts "
+                f"({known}, {listener.node_port}); an NLB TCP_UDP listener needs one nodePort",
+                field="spec.ports",
+            )

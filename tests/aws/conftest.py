@@ -1,0 +1,125 @@
+"""Fixtures for the AWS provider's tests, against a real moto_server over HTTP.
+
+Tests marked `integration` get a fresh backend (`POST /moto-api/reset`) holding a VPC, one
+subnet in each of two zones, a nodes' security group and three EC2 instances as nodes; unit
+tests (unmarked) touch no server.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import boto3
+import pytest
+from botocore.config import Config
+from mypy_boto3_ec2 import EC2Client
+from mypy_boto3_elb import ElasticLoadBalancingClient
+from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+
+from lbcontroller.config import AwsProvider, RateLimit
+from lbcontroller.metrics import Metrics
+from lbcontroller.model import Node
+from providers.aws import build
+from providers.aws.provider import AwsLoadBalancers
+
+from .support import CLUSTER, Calls, node
+
+REGION = "us-east-1"
+ZONES = ("us-east-1a", "us-east-1b")
+FAST = RateLimit(qps=10_000, burst=10_000)
+
+
+@dataclass(frozen=True)
+class World:
+    """What each integration test starts with."""
+
+    endpoint: str
+    ec2: EC2Client
+    elbv2: ElasticLoadBalancingv2Client
+    elb: ElasticLoadBalancingClient
+    vpc_id: str
+    subnets: tuple[str, ...]
+    node_group: str
+    nodes: tuple[Node, ...]
+
+
+def _reset(endpoint: str) -> None:
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def _world(endpoint: str) -> World:
+    session = boto3.session.Session(region_name=REGION)
+    config = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    ec2 = session.client("ec2", endpoint_url=endpoint, config=config)
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = tuple(
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone)[
+            "Subnet"
+        ]["SubnetId"]
+        for i, zone in enumerate(ZONES, start=1)
+    )
+    group = ec2.create_security_group(GroupName="nodes", Description="nodes", VpcId=vpc_id)
+    nodes = []
+    for i in range(3):
+        zone, subnet = ZONES[i % 2], subnets[i % 2]
+        made = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, SubnetId=subnet)
+        instance = made["Instances"][0]["InstanceId"]
+        nodes.append(node(f"node-{i}", f"aws:///{zone}/{instance}"))
+    return World(
+        endpoint=endpoint,
+        ec2=ec2,
+        elbv2=session.client("elbv2", endpoint_url=endpoint, config=config),
+        elb=session.client("elb", endpoint_url=endpoint, config=config),
+        vpc_id=vpc_id,
+        subnets=subnets,
+        node_group=group["GroupId"],
+        nodes=tuple(nodes),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _aws_world(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> World | None:
+    """A fresh moto backend and world for every integration test; nothing for unit tests."""
+    if request.node.get_closest_marker("integration") is None:
+        return None
+    endpoint = str(request.getfixturevalue("aws_endpoint"))
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        if key not in os.environ:
+            monkeypatch.setenv(key, "testing")
+    _reset(endpoint)
+    return _world(endpoint)
+
+
+@pytest.fixture
+def world(_aws_world: World | None) -> World:
+    """The integration test's world."""
+    assert _aws_world is not None, "the world fixture needs @pytest.mark.integration"
+    return _aws_world
+
+
+@pytest.fixture
+def provider(world: World) -> AwsLoadBalancers:
+    """The provider under test, configured for the world, with generous rate limits."""
+    config = AwsProvider(
+        type="aws",
+        name="aws-test",
+        region=REGION,
+        endpoint=world.endpoint,
+        subnets=list(world.subnets),
+        node_security_group=world.node_group,
+        rate_limits={"describe": FAST, "register": FAST, "modify": FAST},
+    )
+    built = build(config, cluster=CLUSTER, metrics=Metrics())
+    assert isinstance(built, AwsLoadBalancers)
+    return built
+
+
+@pytest.fixture
+def calls(provider: AwsLoadBalancers) -> Iterator[Calls]:
+    """Records every call the provider's clients make."""
+    yield Calls(provider.clients.all())

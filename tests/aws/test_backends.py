@@ -1,0 +1,86 @@
+"""The node path: `update_backends` writes only RegisterTargets / DeregisterTargets deltas."""
+
+from __future__ import annotations
+
+import pytest
+
+from providers.aws.keys import TYPE
+from providers.aws.provider import AwsLoadBalancers
+
+from .conftest import World
+from .support import Calls, node, service, spec_of
+from .views import instance_ids, target_groups, targets
+
+pytestmark = pytest.mark.integration
+
+PORTS = ((80, "TCP", 30080), (443, "TCP", 30443))
+
+
+def _new_node(world: World) -> str:
+    made = world.ec2.run_instances(
+        ImageId="ami-12345678", MinCount=1, MaxCount=1, SubnetId=world.subnets[0]
+    )
+    return str(made["Instances"][0]["InstanceId"])
+
+
+def test_adding_a_node_registers_it_once_per_group(
+    world: World, provider: AwsLoadBalancers, calls: Calls
+) -> None:
+    svc = service(ports=PORTS)
+    provider.ensure(spec_of(provider, svc, world.nodes))
+    extra = _new_node(world)
+    nodes = (*world.nodes, node("node-new", f"aws:///us-east-1a/{extra}"))
+    calls.clear()
+    provider.update_backends(spec_of(provider, svc, nodes))
+    assert calls.writes() == {"elbv2.RegisterTargets": 2}
+    for group in target_groups(world, spec_of(provider, svc, nodes).ref.name).values():
+        assert targets(world, group["TargetGroupArn"]) == instance_ids(nodes)
+
+
+def test_removing_a_node_deregisters_it_once_per_group(
+    world: World, provider: AwsLoadBalancers, calls: Calls
+) -> None:
+    svc = service(ports=PORTS)
+    provider.ensure(spec_of(provider, svc, world.nodes))
+    calls.clear()
+    provider.update_backends(spec_of(provider, svc, world.nodes[1:]))
+    assert calls.writes() == {"elbv2.DeregisterTargets": 2}
+    for group in target_groups(world, spec_of(provider, svc, ()).ref.name).values():
+        assert targets(world, group["TargetGroupArn"]) == instance_ids(world.nodes[1:])
+
+
+def test_nodes_without_an_instance_id_are_skipped(
+    world: World, provider: AwsLoadBalancers, calls: Calls
+) -> None:
+    svc = service()
+    provider.ensure(spec_of(provider, svc, world.nodes))
+    odd = (*world.nodes, node("bare", ""), node("other-cloud", "gce://p/z/vm"))
+    calls.clear()
+    provider.update_backends(spec_of(provider, svc, odd))
+    assert calls.writes() == {}
+
+
+def test_unchanged_backends_write_nothing(
+    world: World, provider: AwsLoadBalancers, calls: Calls
+) -> None:
+    spec = spec_of(provider, service(ports=PORTS), world.nodes)
+    provider.ensure(spec)
+    calls.clear()
+    provider.update_backends(spec)
+    assert calls.writes() == {}
+
+
+def test_classic_node_changes_touch_instances_only(
+    world: World, provider: AwsLoadBalancers, calls: Calls
+) -> None:
+    svc = service(annotations={TYPE: "classic"})
+    provider.ensure(spec_of(provider, svc, world.nodes))
+    calls.clear()
+    provider.update_backends(spec_of(provider, svc, world.nodes[:1]))
+    assert calls.writes() == {"elb.DeregisterInstancesFromLoadBalancer": 1}
+    calls.clear()
+    provider.update_backends(spec_of(provider, svc, world.nodes))
+    assert calls.writes() == {"elb.RegisterInstancesWithLoadBalancer": 1}
+    name = spec_of(provider, svc, ()).ref.name
+    (lb,) = world.elb.describe_load_balancers(LoadBalancerNames=[name])["LoadBalancerDescriptions"]
+    assert {i["InstanceId"] for i in lb["Instances"]} == instance_ids(world.nodes)

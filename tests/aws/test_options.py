@@ -1,0 +1,193 @@
+"""parse_options and validate: table-driven, no server."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from lbcontroller.errors import InvalidAnnotation, PermanentError, Unsupported
+from lbcontroller.spec import LoadBalancerSpec, SpecSettings, build_spec
+from providers.aws import keys as k
+from providers.aws.options import AwsOptions, HealthOverride, parse_options
+from providers.aws.plan import plan_for
+from providers.aws.validate import validate
+
+from .support import CLUSTER, node, service
+
+SUBNETS = ("subnet-a", "subnet-b")
+
+
+@pytest.mark.parametrize(
+    ("annotations", "expected"),
+    [
+        ({}, AwsOptions()),
+        ({k.TYPE: "nlb"}, AwsOptions()),
+        ({k.TYPE: "ELB"}, AwsOptions(kind="classic")),
+        ({k.TYPE: "classic"}, AwsOptions(kind="classic")),
+        ({k.INTERNAL: "true"}, AwsOptions(internal=True)),
+        ({k.SCHEME: "internal"}, AwsOptions(internal=True)),
+        ({k.SCHEME: "internet-facing", k.INTERNAL: "false"}, AwsOptions()),
+        ({k.SUBNETS: "subnet-1, subnet-2"}, AwsOptions(subnets=("subnet-1", "subnet-2"))),
+        (
+            {k.NODE_LABELS: "pool=edge,zone=a"},
+            AwsOptions(node_labels={"pool": "edge", "zone": "a"}),
+        ),
+        ({k.PROXY_PROTOCOL: "*"}, AwsOptions(proxy_protocol=True)),
+        ({k.CROSS_ZONE: "true"}, AwsOptions(cross_zone=True)),
+        (
+            {k.EXTRA_TAGS: "team=web, KeyNoValue, empty="},
+            AwsOptions(extra_tags={"team": "web", "KeyNoValue": "", "empty": ""}),
+        ),
+        (
+            {k.HC_PROTOCOL: "tcp", k.HC_PORT: "traffic-port", k.HC_INTERVAL: "30"},
+            AwsOptions(health=HealthOverride(protocol="TCP", port="traffic-port", interval=30)),
+        ),
+        (
+            {k.HC_PATH: "/ready", k.HC_PORT: "8080", k.HC_HEALTHY: "3", k.HC_UNHEALTHY: "4"},
+            AwsOptions(health=HealthOverride(path="/ready", port="8080", healthy=3, unhealthy=4)),
+        ),
+        (
+            {k.EIP_ALLOCATIONS: "eipalloc-1,eipalloc-2"},
+            AwsOptions(eip_allocations=("eipalloc-1", "eipalloc-2")),
+        ),
+        (
+            {
+                k.TYPE: "classic",
+                k.SSL_CERT: "arn:c",
+                k.SSL_PORTS: "443,8443",
+                k.BACKEND_PROTOCOL: "HTTP",
+            },
+            AwsOptions(
+                kind="classic", ssl_cert="arn:c", ssl_ports=(443, 8443), backend_protocol="http"
+            ),
+        ),
+        (
+            {k.TYPE: "classic", k.SECURITY_GROUPS: "sg-1", k.EXTRA_SECURITY_GROUPS: "sg-2,sg-3"},
+            AwsOptions(
+                kind="classic", security_groups=("sg-1",), extra_security_groups=("sg-2", "sg-3")
+            ),
+        ),
+        ({k.TYPE: "classic", k.IDLE_TIMEOUT: "300"}, AwsOptions(kind="classic", idle_timeout=300)),
+        ({k.P + "access-log-enabled": "false"}, AwsOptions()),
+    ],
+)
+def test_parse_options_reads(annotations: Mapping[str, str], expected: AwsOptions) -> None:
+    assert parse_options(annotations) == expected
+
+
+@pytest.mark.parametrize(
+    ("annotations", "culprit"),
+    [
+        ({k.TYPE: "alb"}, k.TYPE),
+        ({k.TYPE: "external"}, k.TYPE),
+        ({k.INTERNAL: "maybe"}, k.INTERNAL),
+        ({k.SCHEME: "private"}, k.SCHEME),
+        ({k.SCHEME: "internal", k.INTERNAL: "false"}, k.SCHEME),
+        ({k.SUBNETS: "subnet-1,public-a"}, k.SUBNETS),
+        ({k.SUBNETS: "subnet-1,subnet-1"}, k.SUBNETS),
+        ({k.HC_INTERVAL: "often"}, k.HC_INTERVAL),
+        ({k.HC_INTERVAL: "301"}, k.HC_INTERVAL),
+        ({k.HC_TIMEOUT: "1"}, k.HC_TIMEOUT),
+        ({k.HC_TIMEOUT: "10", k.HC_INTERVAL: "10"}, k.HC_TIMEOUT),
+        ({k.TYPE: "classic", k.HC_TIMEOUT: "61", k.HC_INTERVAL: "300"}, k.HC_TIMEOUT),
+        ({k.HC_HEALTHY: "11"}, k.HC_HEALTHY),
+        ({k.HC_UNHEALTHY: "1"}, k.HC_UNHEALTHY),
+        ({k.HC_PROTOCOL: "UDP"}, k.HC_PROTOCOL),
+        ({k.HC_PORT: "0"}, k.HC_PORT),
+        ({k.HC_PATH: "healthz"}, k.HC_PATH),
+        ({k.HC_PROTOCOL: "TCP", k.HC_PATH: "/healthz"}, k.HC_PATH),
+        ({k.NODE_LABELS: "pool"}, k.NODE_LABELS),
+        ({k.PROXY_PROTOCOL: "80"}, k.PROXY_PROTOCOL),
+        ({k.CROSS_ZONE: "sometimes"}, k.CROSS_ZONE),
+        ({k.EXTRA_TAGS: "kubernetes.io/cluster/x=owned"}, k.EXTRA_TAGS),
+        ({k.EXTRA_TAGS: "=value"}, k.EXTRA_TAGS),
+        ({k.SSL_CERT: "arn:c"}, k.SSL_CERT),
+        ({k.SECURITY_GROUPS: "sg-1"}, k.SECURITY_GROUPS),
+        ({k.IDLE_TIMEOUT: "30"}, k.IDLE_TIMEOUT),
+        ({k.TYPE: "classic", k.EIP_ALLOCATIONS: "eipalloc-1"}, k.EIP_ALLOCATIONS),
+        ({k.EIP_ALLOCATIONS: "eipalloc-1", k.INTERNAL: "true"}, k.EIP_ALLOCATIONS),
+        ({k.EIP_ALLOCATIONS: "10.0.0.1"}, k.EIP_ALLOCATIONS),
+        ({k.TYPE: "classic", k.SSL_PORTS: "443"}, k.SSL_PORTS),
+        ({k.TYPE: "classic", k.SSL_CERT: "arn:c", k.SSL_PORTS: "https"}, k.SSL_PORTS),
+        ({k.TYPE: "classic", k.BACKEND_PROTOCOL: "grpc"}, k.BACKEND_PROTOCOL),
+        ({k.TYPE: "classic", k.IDLE_TIMEOUT: "4001"}, k.IDLE_TIMEOUT),
+        ({k.P + "access-log-enabled": "true"}, k.P + "access-log-enabled"),
+        ({k.P + "ssl-negotiation-policy": "p"}, k.P + "ssl-negotiation-policy"),
+    ],
+)
+def test_parse_options_refuses(annotations: Mapping[str, str], culprit: str) -> None:
+    with pytest.raises(InvalidAnnotation) as caught:
+        parse_options(annotations)
+    assert caught.value.annotation == culprit
+    assert caught.value.value in str(caught.value)
+
+
+def _spec(
+    annotations: Mapping[str, str] | None = None,
+    ports: tuple[tuple[int, str, int], ...] = ((80, "TCP", 30080),),
+) -> LoadBalancerSpec[Any]:
+    svc = service(ports=ports, annotations=annotations)
+    nodes = [node("n", "aws:///us-east-1a/i-0abc")]
+    return build_spec(svc, nodes, SpecSettings(cluster=CLUSTER), parse_options)
+
+
+@pytest.mark.parametrize(
+    ("annotations", "ports", "error", "words"),
+    [
+        ({k.TYPE: "classic"}, ((53, "UDP", 30053),), Unsupported, "spec.ports protocol UDP"),
+        ({}, ((9, "SCTP", 30009),), Unsupported, "spec.ports protocol SCTP"),
+        ({}, ((53, "TCP", 30053), (53, "UDP", 30054)), PermanentError, "different nodePorts"),
+        (
+            {k.EIP_ALLOCATIONS: "eipalloc-1"},
+            ((80, "TCP", 30080),),
+            InvalidAnnotation,
+            "one allocation per subnet",
+        ),
+    ],
+)
+def test_validate_refuses(
+    annotations: Mapping[str, str],
+    ports: tuple[tuple[int, str, int], ...],
+    error: type[Exception],
+    words: str,
+) -> None:
+    with pytest.raises(error) as caught:
+        validate(_spec(annotations, ports), default_subnets=SUBNETS)
+    assert words in str(caught.value)
+
+
+def test_validate_accepts_mixed_protocols_and_matching_eips() -> None:
+    ports = ((53, "TCP", 30053), (53, "UDP", 30053))
+    validate(_spec({k.EIP_ALLOCATIONS: "eipalloc-1,eipalloc-2"}, ports), default_subnets=SUBNETS)
+
+
+def test_validate_needs_subnets() -> None:
+    with pytest.raises(PermanentError, match="no subnets"):
+        validate(_spec(), default_subnets=())
+
+
+def test_names_are_short_unique_and_deterministic() -> None:
+    ports = ((53, "TCP", 30053), (53, "UDP", 30053), (80, "TCP", 30080), (81, "TCP", 30081))
+    plan = plan_for(_spec(ports=ports), default_subnets=SUBNETS)
+    names = [group.name for group in plan.groups]
+    assert [g.protocol for g in plan.groups] == ["TCP_UDP", "TCP", "TCP"]
+    assert len(set(names)) == 3 and all(len(n) <= 32 for n in names)
+    assert names == [g.name for g in plan_for(_spec(ports=ports), default_subnets=SUBNETS).groups]
+
+
+@pytest.mark.parametrize(
+    ("annotations", "expected"),
+    [
+        ({k.SSL_CERT: "arn:c"}, ("SSL", "TCP", "arn:c")),
+        ({k.SSL_CERT: "arn:c", k.BACKEND_PROTOCOL: "http"}, ("HTTPS", "HTTP", "arn:c")),
+        ({k.SSL_CERT: "arn:c", k.SSL_PORTS: "443"}, ("TCP", "TCP", None)),
+        ({k.BACKEND_PROTOCOL: "http"}, ("HTTP", "HTTP", None)),
+        ({}, ("TCP", "TCP", None)),
+    ],
+)
+def test_classic_listener_protocols(annotations: dict[str, str], expected: tuple[Any, ...]) -> None:
+    plan = plan_for(_spec({k.TYPE: "classic", **annotations}), default_subnets=SUBNETS)
+    (listener,) = plan.listeners
+    assert (listener.protocol, listener.instance_protocol, listener.cert) == expected
