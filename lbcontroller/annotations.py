@@ -7,10 +7,12 @@ Where it sits: used by providers' `parse_options` (pure) while the core builds t
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 
 from lbcontroller.errors import InvalidAnnotation
 
+_INT = re.compile(r"[+-]?[0-9]+")
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -35,10 +37,9 @@ def get_int(
     raw = annotations.get(key)
     if raw is None:
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise InvalidAnnotation(key, raw, "expected a whole number") from None
+    if not _INT.fullmatch(raw.strip()):
+        raise InvalidAnnotation(key, raw, "expected a whole number")
+    value = int(raw.strip())
     if not low <= value <= high:
         raise InvalidAnnotation(key, raw, f"must be between {low} and {high}")
     return value

@@ -165,12 +165,15 @@ def _duplicate_problems(config: Config) -> list[str]:
     return problems
 
 
+_TAGS = ("aws", "gcp", "openstack")
+
+
 def _path(loc: tuple[int | str, ...]) -> str:
     out = ""
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part not in ("aws", "gcp", "openstack"):
+        elif not (i == 2 and loc[0] == "providers" and part in _TAGS):  # the union's tag
             out += f".{part}" if out else part
     return out
 
@@ -180,6 +183,8 @@ def _problems(error: Any) -> list[str]:
     path = _path(tuple(error["loc"]))
     if error["type"] == "missing":
         message = "field required"
+    elif error["type"] == "union_tag_not_found":
+        path, message = f"{path}.type", "field required"
     elif error["type"] == "union_tag_invalid":
         path, message = f"{path}.type", f"unknown provider type {error['input'].get('type')!r}"
         message += " (expected aws, gcp or openstack)"
@@ -226,6 +231,8 @@ def load_config(path: Path) -> Config:
         raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: not valid YAML: {exc}"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: expected a mapping of settings (clusterName, providers, ...)"])
     problems: list[str] = []
     data = _expand(data, (), problems)
     if problems:

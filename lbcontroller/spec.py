@@ -172,7 +172,7 @@ def build_spec(
 ) -> LoadBalancerSpec[OptT_co]:
     """The desired load balancer for `service`; raises PermanentError on bad input."""
     options = parse_options(service.annotations)
-    selector = {**settings.node_selector, **options.node_labels}
+    selector = {**options.node_labels, **settings.node_selector}  # the operator's word wins
     return LoadBalancerSpec(
         ref=ref_for(settings.cluster, service),
         listeners=_listeners(service),

@@ -62,7 +62,7 @@ class WorkQueue:
             failures = self._failures.get(key, 0)
             self._failures[key] = failures + 1
         jitter = random.uniform(0.8, 1.2)  # noqa: S311
-        delay: float = min(self._max, self._base * 2.0**failures) * jitter
+        delay: float = min(self._max, self._base * 2.0 ** min(failures, 62) * jitter)
         self.add_after(key, delay)
         return delay
 

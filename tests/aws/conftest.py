@@ -1,14 +1,12 @@
 """Fixtures for the AWS provider's tests, against a real moto_server over HTTP.
 
-Tests marked `integration` get a fresh backend (`POST /moto-api/reset`) holding a VPC, one
-subnet in each of two zones, a nodes' security group and three EC2 instances as nodes; unit
-tests (unmarked) touch no server.
+Integration tests take the `world` fixture: a freshly reset backend, once moto_server and once
+LocalStack, holding a VPC, one subnet in each of two zones, a nodes' security group and three
+EC2 instances as nodes; unit tests touch no server.
 """
 
 from __future__ import annotations
 
-import os
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,11 +17,13 @@ from mypy_boto3_ec2 import EC2Client
 from mypy_boto3_elb import ElasticLoadBalancingClient
 from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
 
+from devenv.state import EnvState
 from lbcontroller.config import AwsProvider, RateLimit
 from lbcontroller.metrics import Metrics
 from lbcontroller.model import Node
 from providers.aws import build
 from providers.aws.provider import AwsLoadBalancers
+from tests.conftest import aws_backend_url
 
 from .support import CLUSTER, Calls, node
 
@@ -44,12 +44,6 @@ class World:
     subnets: tuple[str, ...]
     node_group: str
     nodes: tuple[Node, ...]
-
-
-def _reset(endpoint: str) -> None:
-    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
 
 
 def _world(endpoint: str) -> World:
@@ -82,24 +76,10 @@ def _world(endpoint: str) -> World:
     )
 
 
-@pytest.fixture(autouse=True)
-def _aws_world(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> World | None:
-    """A fresh moto backend and world for every integration test; nothing for unit tests."""
-    if request.node.get_closest_marker("integration") is None:
-        return None
-    endpoint = str(request.getfixturevalue("aws_endpoint"))
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        if key not in os.environ:
-            monkeypatch.setenv(key, "testing")
-    _reset(endpoint)
-    return _world(endpoint)
-
-
-@pytest.fixture
-def world(_aws_world: World | None) -> World:
-    """The integration test's world."""
-    assert _aws_world is not None, "the world fixture needs @pytest.mark.integration"
-    return _aws_world
+@pytest.fixture(params=["moto", "localstack"])
+def world(request: pytest.FixtureRequest, devenv: EnvState) -> World:
+    """A fresh AWS stand-in (each test runs on moto and on LocalStack) holding the world."""
+    return _world(aws_backend_url(devenv, str(request.param)))
 
 
 @pytest.fixture

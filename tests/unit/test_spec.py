@@ -1,0 +1,234 @@
+"""build_spec: the desired load balancer as a pure function of Service, Nodes and settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pytest
+
+from lbcontroller import annotations as ann
+from lbcontroller.errors import InvalidAnnotation, PermanentError
+from lbcontroller.model import EXCLUDE_LABEL, Node, Service, ServicePort
+from lbcontroller.naming import lb_name
+from lbcontroller.spec import (
+    SOURCE_RANGES_ANNOTATION,
+    Backend,
+    HealthCheck,
+    Listener,
+    LoadBalancerSpec,
+    SpecSettings,
+    build_spec,
+)
+from tests.unit.builders import HTTP, node, service
+
+INTERNAL = "example.com/internal"
+NODE_LABELS = "example.com/node-labels"
+
+
+@dataclass(frozen=True)
+class Options:
+    """A provider's parsed options, as small as the core's protocol allows."""
+
+    internal: bool = False
+    node_labels: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse(annotations: Mapping[str, str]) -> Options:
+    """A provider-style option parser built from the shared annotation readers."""
+    return Options(
+        internal=ann.get_bool(annotations, INTERNAL),
+        node_labels=ann.get_map(annotations, NODE_LABELS),
+    )
+
+
+def build(
+    svc: Service,
+    nodes: Sequence[Node] = (),
+    *,
+    selector: Mapping[str, str] | None = None,
+) -> LoadBalancerSpec[Options]:
+    settings = SpecSettings(cluster="prod", node_selector=dict(selector or {}))
+    return build_spec(svc, nodes, settings, parse)
+
+
+def test_ref_names_the_service_and_its_load_balancer() -> None:
+    ref = build(service()).ref
+    assert (ref.cluster, ref.namespace, ref.service) == ("prod", "shop", "web")
+    assert ref.name == lb_name("prod", "shop", "web")
+    assert ref.service_key == "shop/web"
+
+
+UDP_NO_NODE_PORT = ServicePort(name="dns", protocol="UDP", port=53, node_port=None)
+TLS = ServicePort(name="tls", protocol="TCP", port=443, node_port=30443)
+
+
+@pytest.mark.parametrize(
+    ("ports", "expected"),
+    [
+        pytest.param((HTTP,), (Listener("TCP", 80, 30080),), id="one"),
+        pytest.param(
+            (HTTP, TLS), (Listener("TCP", 80, 30080), Listener("TCP", 443, 30443)), id="two"
+        ),
+        pytest.param(
+            (UDP_NO_NODE_PORT, TLS), (Listener("TCP", 443, 30443),), id="skip-no-nodeport"
+        ),
+    ],
+)
+def test_listeners_only_for_ports_with_a_node_port(
+    ports: tuple[ServicePort, ...], expected: tuple[Listener, ...]
+) -> None:
+    assert build(service(ports=ports)).listeners == expected
+
+
+@pytest.mark.parametrize(
+    "ports", [pytest.param((), id="no-ports"), pytest.param((UDP_NO_NODE_PORT,), id="no-nodeport")]
+)
+def test_no_node_port_at_all_is_a_permanent_error_on_spec_ports(
+    ports: tuple[ServicePort, ...],
+) -> None:
+    with pytest.raises(PermanentError) as caught:
+        build(service(ports=ports))
+    assert caught.value.field == "spec.ports"
+    assert "nodePort" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("policy", "hc_node_port", "expected"),
+    [
+        pytest.param("Local", 32000, HealthCheck("HTTP", 32000, "/healthz"), id="local"),
+        pytest.param("Local", None, HealthCheck("HTTP", 10256, "/healthz"), id="local-no-port"),
+        pytest.param("Cluster", None, HealthCheck("HTTP", 10256, "/healthz"), id="cluster"),
+        pytest.param("Cluster", 32000, HealthCheck("HTTP", 10256, "/healthz"), id="cluster-port"),
+    ],
+)
+def test_health_check(policy: str, hc_node_port: int | None, expected: HealthCheck) -> None:
+    svc = service(external_traffic_policy=policy, health_check_node_port=hc_node_port)
+    assert build(svc).health_check == expected
+
+
+@pytest.mark.parametrize(
+    ("ranges", "annotation", "families", "expected"),
+    [
+        pytest.param((), None, ("IPv4",), ("0.0.0.0/0",), id="default-ipv4"),
+        pytest.param((), None, ("IPv4", "IPv6"), ("0.0.0.0/0", "::/0"), id="default-dual"),
+        pytest.param((), None, ("IPv6",), ("0.0.0.0/0", "::/0"), id="default-ipv6"),
+        pytest.param(
+            ("192.168.1.7/16", " 10.0.0.0/8 ", "10.1.2.3/8"),
+            None,
+            ("IPv4",),
+            ("10.0.0.0/8", "192.168.0.0/16"),
+            id="spec-normalised-sorted-deduped",
+        ),
+        pytest.param(("fd00::1/64",), None, ("IPv6",), ("fd00::/64",), id="spec-ipv6-no-default"),
+        pytest.param(
+            (),
+            "203.0.113.9/24, 198.51.100.0/24,203.0.113.0/24",
+            ("IPv4",),
+            ("198.51.100.0/24", "203.0.113.0/24"),
+            id="annotation",
+        ),
+        pytest.param(("10.0.0.0/8",), "203.0.113.0/24", ("IPv4",), ("10.0.0.0/8",), id="spec-wins"),
+        pytest.param((), " , ", ("IPv4",), ("0.0.0.0/0",), id="blank-annotation-default"),
+    ],
+)
+def test_source_ranges(
+    ranges: tuple[str, ...],
+    annotation: str | None,
+    families: tuple[str, ...],
+    expected: tuple[str, ...],
+) -> None:
+    annotations = {} if annotation is None else {SOURCE_RANGES_ANNOTATION: annotation}
+    svc = service(source_ranges=ranges, annotations=annotations, ip_families=families)
+    assert build(svc).source_ranges == expected
+
+
+def test_bad_spec_cidr_names_its_index() -> None:
+    svc = service(source_ranges=("10.0.0.0/8", "10.0.0.0/99"))
+    with pytest.raises(PermanentError) as caught:
+        build(svc)
+    assert caught.value.field == "spec.loadBalancerSourceRanges[1]"
+    assert caught.value.message == "spec.loadBalancerSourceRanges[1]: '10.0.0.0/99' is not a CIDR"
+
+
+def test_bad_annotation_cidr_names_the_annotation() -> None:
+    svc = service(annotations={SOURCE_RANGES_ANNOTATION: "10.0.0.0/8,example.com"})
+    with pytest.raises(InvalidAnnotation) as caught:
+        build(svc)
+    assert caught.value.annotation == SOURCE_RANGES_ANNOTATION
+    assert "'example.com' is not a CIDR" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("families", "expected"),
+    [
+        pytest.param((), ("IPv4",), id="default"),
+        pytest.param(("IPv6", "IPv4"), ("IPv6", "IPv4"), id="kept-in-order"),
+    ],
+)
+def test_ip_families(families: tuple[str, ...], expected: tuple[str, ...]) -> None:
+    assert build(service(ip_families=families)).ip_families == expected
+
+
+@pytest.mark.parametrize("requested", [None, "203.0.113.10"])
+def test_requested_ip(requested: str | None) -> None:
+    assert build(service(load_balancer_ip=requested)).requested_ip == requested
+
+
+def test_options_come_from_the_annotations() -> None:
+    spec = build(service(annotations={INTERNAL: "true"}))
+    assert spec.internal is True
+    assert spec.options == Options(internal=True)
+
+
+def test_bad_option_annotation_propagates() -> None:
+    with pytest.raises(InvalidAnnotation):
+        build(service(annotations={INTERNAL: "maybe"}))
+
+
+NODES = (
+    node("c-lb-a", labels={"pool": "lb", "zone": "a"}),
+    node("a-lb-b", labels={"pool": "lb", "zone": "b"}),
+    node("b-lb-a-excluded", labels={"pool": "lb", "zone": "a", EXCLUDE_LABEL: ""}),
+    node("d-apps-a", labels={"pool": "apps", "zone": "a"}),
+)
+
+
+@pytest.mark.parametrize(
+    ("selector", "annotation", "expected"),
+    [
+        pytest.param({}, None, ["a-lb-b", "c-lb-a", "d-apps-a"], id="all-eligible-sorted"),
+        pytest.param({"pool": "lb"}, None, ["a-lb-b", "c-lb-a"], id="settings"),
+        pytest.param({}, "zone=a", ["c-lb-a", "d-apps-a"], id="annotation"),
+        pytest.param({"pool": "lb"}, "zone=a", ["c-lb-a"], id="merged"),
+        pytest.param({"pool": "lb"}, "zone=c", [], id="none-match"),
+    ],
+)
+def test_backends_selected_and_sorted(
+    selector: dict[str, str], annotation: str | None, expected: list[str]
+) -> None:
+    annotations = {} if annotation is None else {NODE_LABELS: annotation}
+    spec = build(service(annotations=annotations), NODES, selector=selector)
+    assert [b.node for b in spec.backends] == expected
+
+
+def test_backend_carries_provider_id_and_address() -> None:
+    spec = build(service(), [node("n1", ip="10.1.2.3"), node("n2", ip=None)])
+    assert spec.backends == (
+        Backend("n1", "aws:///eu-west-1a/i-n1", "10.1.2.3"),
+        Backend("n2", "aws:///eu-west-1a/i-n2", None),
+    )
+
+
+def test_built_twice_compares_equal_whatever_the_node_order() -> None:
+    svc = service(source_ranges=("10.0.0.0/8", "192.168.0.0/16"))
+    assert build(svc, NODES) == build(svc, tuple(reversed(NODES)))
+
+
+def test_front_end_drops_only_the_backends() -> None:
+    full = build(service(), NODES)
+    front = full.front_end()
+    assert full.backends
+    assert front.backends == ()
+    assert front == build(service(), [])
+    assert front.front_end() == front
