@@ -85,6 +85,11 @@ def world(request: pytest.FixtureRequest, devenv: EnvState) -> World:
 @pytest.fixture
 def provider(world: World) -> AwsLoadBalancers:
     """The provider under test, configured for the world, with generous rate limits."""
+    return provider_for(world, cluster=CLUSTER)
+
+
+def provider_for(world: World, *, cluster: str) -> AwsLoadBalancers:
+    """A provider configured for the world, with generous rate limits."""
     config = AwsProvider(
         type="aws",
         name="aws-test",
@@ -94,7 +99,7 @@ def provider(world: World) -> AwsLoadBalancers:
         node_security_group=world.node_group,
         rate_limits={"describe": FAST, "register": FAST, "modify": FAST},
     )
-    built = build(config, cluster=CLUSTER, metrics=Metrics())
+    built = build(config, cluster=cluster, metrics=Metrics())
     assert isinstance(built, AwsLoadBalancers)
     return built
 

@@ -74,15 +74,26 @@ class Calls:
 
     def __init__(self, clients: Iterable[BaseClient]) -> None:
         self.made: list[str] = []
+        self.params: list[dict[str, Any]] = []
         for client in clients:
             client.meta.events.register("before-call", self._record)
 
-    def _record(self, model: Any, **_: Any) -> None:
+    def _record(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         self.made.append(f"{model.service_model.service_name}.{model.name}")
+        self.params.append(params)
 
     def clear(self) -> None:
         """Forget what was recorded."""
         self.made.clear()
+        self.params.clear()
+
+    def mentioning(self, text: str) -> list[str]:
+        """The calls whose parameters contain `text` anywhere."""
+        return [
+            call
+            for call, params in zip(self.made, self.params, strict=True)
+            if text in repr(params)
+        ]
 
     def writes(self) -> Counter[str]:
         """The mutating calls and how often each was made."""

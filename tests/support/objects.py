@@ -54,11 +54,17 @@ def delete_service(kube: KubeClient, namespace: str, name: str) -> None:
     kube.request("DELETE", f"/api/v1/namespaces/{namespace}/services/{name}")
 
 
-def node_body(name: str, *, labels: dict[str, str] | None = None, ip: str = "10.0.0.1") -> JSON:
-    """A Ready Node with an InternalIP and an AWS-style providerID."""
+def node_body(
+    name: str,
+    *,
+    labels: dict[str, str] | None = None,
+    ip: str = "10.0.0.1",
+    provider_id: str | None = None,
+) -> JSON:
+    """A Ready Node with an InternalIP and a providerID (AWS-style unless given)."""
     return {
         "metadata": {"name": name, "labels": labels or {}},
-        "spec": {"providerID": f"aws:///us-east-1a/i-{uuid.uuid4().hex[:17]}"},
+        "spec": {"providerID": provider_id or f"aws:///us-east-1a/i-{uuid.uuid4().hex[:17]}"},
         "status": {
             "addresses": [{"type": "InternalIP", "address": ip}],
             "conditions": [{"type": "Ready", "status": "True"}],

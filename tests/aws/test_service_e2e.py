@@ -1,0 +1,238 @@
+"""The AWS provider driven by the controller through the real API server, on moto and LocalStack.
+
+What a user sees: a Service gets an NLB and its hostname; changes are applied in place (the
+load balancer's ARN never changes); node changes cost one RegisterTargets/DeregisterTargets per
+target group; deleting the Service leaves nothing of ours and never touches a look-alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from lbcontroller.controller import Controller
+from lbcontroller.kube import KubeClient
+from lbcontroller.naming import lb_name
+from providers.aws.keys import HC_INTERVAL
+from providers.aws.provider import AwsLoadBalancers
+from tests.support.harness import CLUSTER, make_controller, running, wait_for
+from tests.support.objects import (
+    Nodes,
+    create_service,
+    delete_service,
+    events_for,
+    get_service,
+    patch_service,
+)
+
+from .conftest import World, provider_for
+from .support import Calls
+from .views import lb_arn, listeners, target_groups, targets
+
+pytestmark = pytest.mark.integration
+PORTS = [
+    {"name": "http", "port": 80, "protocol": "TCP"},
+    {"name": "https", "port": 443, "protocol": "TCP"},
+]
+
+
+@dataclass
+class Stage:
+    """One test's cluster, cloud and running controller."""
+
+    kube: KubeClient
+    namespace: str
+    world: World
+    provider: AwsLoadBalancers
+    calls: Calls
+    nodes: Nodes
+    controller: Controller
+
+    @property
+    def lb_class(self) -> str:
+        return f"test.lbcontroller.io/aws-{self.namespace}"
+
+    def lb(self, name: str) -> str:
+        return lb_name(CLUSTER, self.namespace, name)
+
+    def create(self, name: str, *, annotations: dict[str, str] | None = None) -> None:
+        create_service(
+            self.kube,
+            self.namespace,
+            name,
+            lb_class=self.lb_class,
+            ports=PORTS,
+            annotations=annotations,
+        )
+
+    def hostname(self, name: str) -> str:
+        def ready() -> str | None:
+            svc = get_service(self.kube, self.namespace, name)
+            return svc.ingress[0].hostname if svc and svc.ingress else None
+
+        found = wait_for(ready, timeout=30, what=f"{name}'s hostname")
+        assert found is not None
+        return found
+
+    def settle(self) -> None:
+        wait_for(self.controller.queue_idle, what="the queue to drain")
+
+
+@pytest.fixture
+def stage(kube: KubeClient, namespace: str, world: World, nodes: Nodes) -> Iterator[Stage]:
+    for node in world.nodes:
+        nodes.add(node.name, provider_id=node.provider_id)
+    provider = provider_for(world, cluster=CLUSTER)
+    calls = Calls(provider.clients.all())
+    controller = make_controller(
+        kube,
+        {"aws": (provider, f"test.lbcontroller.io/aws-{namespace}")},
+        node_selector={},
+        node_sync_delay=0.3,
+    )
+    with running(controller):
+        yield Stage(kube, namespace, world, provider, calls, nodes, controller)
+
+
+def test_create_gives_a_tagged_nlb_and_its_hostname(stage: Stage) -> None:
+    stage.create("web")
+    hostname = stage.hostname("web")
+    found = stage.world.elbv2.describe_load_balancers(Names=[stage.lb("web")])["LoadBalancers"]
+    assert [lb["DNSName"] for lb in found] == [hostname]
+    tags = stage.world.elbv2.describe_tags(ResourceArns=[found[0]["LoadBalancerArn"]])
+    tag_map = {t["Key"]: t["Value"] for t in tags["TagDescriptions"][0]["Tags"]}
+    assert tag_map[f"kubernetes.io/cluster/{CLUSTER}"] == "owned"
+    assert tag_map["kubernetes.io/service-name"] == f"{stage.namespace}/web"
+    groups = target_groups(stage.world, stage.lb("web"))
+    assert len(groups) == 2
+    assert all(g["Tags"][f"kubernetes.io/cluster/{CLUSTER}"] == "owned" for g in groups.values())
+    assert sorted(x["Port"] for x in listeners(stage.world, stage.lb("web"))) == [80, 443]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected_writes"),
+    [
+        pytest.param(
+            {"spec": {"ports": [*PORTS, {"name": "dns", "port": 53, "protocol": "UDP"}]}},
+            {
+                "elbv2.CreateTargetGroup",
+                "elbv2.RegisterTargets",
+                "elbv2.CreateListener",
+                "ec2.AuthorizeSecurityGroupIngress",
+                "elbv2.AddTags",
+            },
+            id="add-port",
+        ),
+        pytest.param(
+            {"spec": {"loadBalancerSourceRanges": ["192.0.2.0/24"]}},
+            {
+                "ec2.AuthorizeSecurityGroupIngress",
+                "ec2.RevokeSecurityGroupIngress",
+                "elbv2.AddTags",
+            },
+            id="source-ranges",
+        ),
+        pytest.param(
+            {"spec": {"externalTrafficPolicy": "Local"}},
+            {"elbv2.ModifyTargetGroup", "ec2.AuthorizeSecurityGroupIngress", "elbv2.AddTags"},
+            id="traffic-policy",
+        ),
+        pytest.param(
+            {"metadata": {"annotations": {HC_INTERVAL: "20"}}},
+            {"elbv2.ModifyTargetGroup", "elbv2.AddTags"},
+            id="annotation",
+        ),
+    ],
+)
+def test_changes_apply_in_place(
+    stage: Stage, change: dict[str, object], expected_writes: set[str]
+) -> None:
+    stage.create("web")
+    stage.hostname("web")
+    stage.settle()
+    arn = lb_arn(stage.world, stage.lb("web"))
+    stage.calls.clear()
+    patch_service(stage.kube, stage.namespace, "web", change)
+    wait_for(lambda: "elbv2.AddTags" in stage.calls.writes(), what="the converge to finish")
+    stage.settle()
+    assert set(stage.calls.writes()) <= expected_writes
+    assert "elbv2.CreateLoadBalancer" not in stage.calls.writes()
+    assert lb_arn(stage.world, stage.lb("web")) == arn
+
+
+def test_node_changes_cost_one_call_per_target_group(stage: Stage) -> None:
+    stage.create("web")
+    stage.hostname("web")
+    stage.settle()
+    groups = target_groups(stage.world, stage.lb("web"))
+    extra = stage.world.ec2.run_instances(
+        ImageId="ami-12345678", MinCount=1, MaxCount=1, SubnetId=stage.world.subnets[0]
+    )["Instances"][0]["InstanceId"]
+    stage.calls.clear()
+    name = stage.nodes.add("extra", provider_id=f"aws:///us-east-1a/{extra}")
+    wait_for(
+        lambda: stage.calls.writes().get("elbv2.RegisterTargets") == len(groups),
+        what="RegisterTargets",
+    )
+    stage.settle()
+    assert stage.calls.writes() == {"elbv2.RegisterTargets": len(groups)}
+    assert all(extra in targets(stage.world, g["TargetGroupArn"]) for g in groups.values())
+
+    stage.calls.clear()
+    stage.nodes.remove(name)
+    wait_for(
+        lambda: stage.calls.writes().get("elbv2.DeregisterTargets") == len(groups),
+        what="DeregisterTargets",
+    )
+    stage.settle()
+    assert stage.calls.writes() == {"elbv2.DeregisterTargets": len(groups)}
+
+
+def test_delete_leaves_nothing_of_ours_and_spares_a_decoy(stage: Stage) -> None:
+    world = stage.world
+    decoy = world.elbv2.create_load_balancer(
+        Name=stage.lb("web")[:-1] + "x",
+        Type="network",
+        Subnets=list(world.subnets),
+        Tags=[{"Key": "kubernetes.io/service-name", "Value": f"{stage.namespace}/web"}],
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    decoy_group = world.elbv2.create_target_group(
+        Name="decoy-tg", Protocol="TCP", Port=30080, VpcId=world.vpc_id
+    )["TargetGroups"][0]["TargetGroupArn"]
+    stage.create("web")
+    stage.hostname("web")
+    stage.settle()
+    rules_before = world.ec2.describe_security_group_rules()["SecurityGroupRules"]
+    delete_service(stage.kube, stage.namespace, "web")
+    wait_for(
+        lambda: get_service(stage.kube, stage.namespace, "web") is None,
+        timeout=30,
+        what="the Service to go",
+    )
+    remaining = world.elbv2.describe_load_balancers()["LoadBalancers"]
+    assert [lb["LoadBalancerArn"] for lb in remaining] == [decoy]
+    groups = world.elbv2.describe_target_groups()["TargetGroups"]
+    assert [g["TargetGroupArn"] for g in groups] == [decoy_group]
+    rules_after = world.ec2.describe_security_group_rules()["SecurityGroupRules"]
+    ours = [r for r in rules_before if stage.lb("web") in (r.get("Description") or "")]
+    assert ours, "the Service had rules of its own"
+    assert not [r for r in rules_after if stage.lb("web") in (r.get("Description") or "")]
+    assert [
+        c for c in stage.calls.mentioning(decoy) if not c.split(".")[1].startswith("Describe")
+    ] == []
+    assert stage.calls.mentioning(decoy_group) == []
+
+
+def test_an_invalid_annotation_is_a_warning_and_creates_nothing(stage: Stage) -> None:
+    stage.create("bad", annotations={HC_INTERVAL: "every minute"})
+    warning = wait_for(
+        lambda: [
+            e for e in events_for(stage.kube, stage.namespace, "bad") if e["type"] == "Warning"
+        ],
+        what="a Warning Event",
+    )[0]
+    assert HC_INTERVAL in warning["message"] and "every minute" in warning["message"]
+    assert stage.calls.writes() == {}
+    assert stage.world.elbv2.describe_load_balancers()["LoadBalancers"] == []
