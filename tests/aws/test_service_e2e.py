@@ -29,6 +29,7 @@ from tests.support.objects import (
 
 from .conftest import World, provider_for
 from .support import Calls
+from .test_resilience import Throttler
 from .views import lb_arn, listeners, target_groups, targets
 
 pytestmark = pytest.mark.integration
@@ -236,3 +237,21 @@ def test_an_invalid_annotation_is_a_warning_and_creates_nothing(stage: Stage) ->
     assert HC_INTERVAL in warning["message"] and "every minute" in warning["message"]
     assert stage.calls.writes() == {}
     assert stage.world.elbv2.describe_load_balancers()["LoadBalancers"] == []
+
+
+def test_every_service_converges_with_a_third_of_elb_calls_throttled(stage: Stage) -> None:
+    throttler = Throttler()
+    for client in (stage.provider.clients.elbv2, stage.provider.clients.elb):
+        client.meta.events.register("before-send", throttler)
+    names = [f"web{i}" for i in range(5)]
+    for name in names:
+        stage.create(name)
+    for name in names:
+        stage.hostname(name)
+    stage.settle()
+    assert throttler.refused >= 10
+    lbs = stage.world.elbv2.describe_load_balancers()["LoadBalancers"]
+    assert sorted(lb["LoadBalancerName"] for lb in lbs) == sorted(stage.lb(n) for n in names)
+    groups = stage.world.elbv2.describe_target_groups()["TargetGroups"]
+    assert len(groups) == 2 * len(names)
+    assert len({g["TargetGroupName"] for g in groups}) == len(groups)
