@@ -13,5 +13,6 @@ SCHEMA = Path(__file__).resolve().parent.parent / "schema" / "config.schema.json
 def test_schema_file_matches_the_model() -> None:
     shipped = json.loads(SCHEMA.read_text())
     assert shipped == Config.model_json_schema(by_alias=True), (
-        "schema/config.schema.json is stale: run `lbcontroller config-schema > schema/config.schema.json`"
+        "schema/config.schema.json is stale: "
+        "run `lbcontroller config-schema > schema/config.schema.json`"
     )

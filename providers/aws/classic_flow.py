@@ -17,9 +17,7 @@ from providers.aws.rules import classic_front_rules, classic_node_rules, marker
 from providers.aws.tags import FINGERPRINT, changed, to_list
 
 
-def ensure(
-    ctx: Context, plan: Plan, wanted: frozenset[str], *, verify: bool
-) -> LoadBalancerStatus:
+def ensure(ctx: Context, plan: Plan, wanted: frozenset[str], *, verify: bool) -> LoadBalancerStatus:
     """Converge the classic ELB of `plan` with `wanted` instances behind it."""
     api = ctx.api
     network = ctx.networks.get(plan.subnets)

@@ -1,7 +1,7 @@
 """The names of the Service annotations the AWS provider reads or refuses.
 
-Where it sits: `options.parse_options` reads these; `ANNOTATIONS.md` documents them. The names
-are cloud-provider-aws's wherever the meaning is the same.
+Where it sits: `options.parse_options` reads these; the README's AWS section documents them.
+The names are cloud-provider-aws's wherever the meaning is the same.
 """
 
 from __future__ import annotations

@@ -20,9 +20,7 @@ from providers.aws.rules import marker, nlb_rules, shared_marker
 from providers.aws.tags import FINGERPRINT, changed, to_list
 
 
-def ensure(
-    ctx: Context, plan: Plan, wanted: frozenset[str], *, verify: bool
-) -> LoadBalancerStatus:
+def ensure(ctx: Context, plan: Plan, wanted: frozenset[str], *, verify: bool) -> LoadBalancerStatus:
     """Converge the NLB of `plan` with `wanted` instances behind every group."""
     api = ctx.api
     network = ctx.networks.get(plan.subnets)

@@ -2,8 +2,8 @@
 
 Where it sits: the core's `build_spec` calls the provider's `parse_options` with a Service's
 annotations; the result travels in `LoadBalancerSpec.options` to `validate` and `ensure`. The
-names (in `keys`) are cloud-provider-aws's wherever the meaning is the same; `ANNOTATIONS.md`
-documents each one.
+names (in `keys`) are cloud-provider-aws's wherever the meaning is the same; the README's AWS
+section documents each one.
 """
 
 from __future__ import annotations
