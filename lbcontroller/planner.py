@@ -8,6 +8,7 @@ included as deletions.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
@@ -73,7 +74,7 @@ def plan_all(
 ) -> list[ServicePlan]:
     """The plan for every Service we serve or served, and for every orphan."""
     services, node_list = list(services), list(nodes)
-    plans = [p for s in services for p in _plan_service(s, node_list, router)]
+    plans = _once([p for s in services for p in _plan_service(s, node_list, router)])
     for orphan in find_orphans(owned=owned, services=services, router=router):
         changes = router.routes[orphan.provider].provider.plan_delete(orphan.owned.ref)
         plans.append(
@@ -82,6 +83,21 @@ def plan_all(
             )
         )
     return plans
+
+
+def _once(plans: list[ServicePlan]) -> list[ServicePlan]:
+    """Drop a write already planned for an earlier Service of the same provider.
+
+    Shared resources (e.g. a cluster-wide firewall rule) are planned by every Service that
+    needs them, but the first reconcile makes them and the others find them.
+    """
+    seen: set[tuple[str, PlannedChange]] = set()
+    out = []
+    for plan in plans:
+        fresh = tuple(c for c in plan.changes if (plan.provider, c) not in seen)
+        seen.update((plan.provider, c) for c in plan.changes)
+        out.append(dataclasses.replace(plan, changes=fresh))
+    return out
 
 
 def render(plans: Sequence[ServicePlan]) -> str:

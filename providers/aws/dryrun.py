@@ -76,7 +76,13 @@ def _name(kwargs: Mapping[str, Any]) -> str:
 def change(method: str, kwargs: Mapping[str, Any]) -> PlannedChange:
     """The planned change for a boto3 write `method` (e.g. create_target_group) and its args."""
     operation = _words(method)
-    detail = ", ".join(f"{k}={len(v)}" for k, v in kwargs.items() if isinstance(v, list))
+    details = [f"{k}={len(v)}" for k, v in kwargs.items() if isinstance(v, list)]
+    details += [
+        f"{t['Key']}={t['Value']}"
+        for spec in kwargs.get("TagSpecifications", [])
+        for t in spec.get("Tags", [])
+    ]
+    detail = ", ".join(details)
     return PlannedChange(
         action=_action(operation),
         kind=_kind(operation),

@@ -9,10 +9,12 @@ are never revoked, and an equal rule of theirs is not added again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from itertools import groupby
 from typing import Any
 
+from botocore.exceptions import ClientError
 from mypy_boto3_ec2.type_defs import IpPermissionTypeDef
 
 from providers.aws.api import Api
@@ -20,6 +22,7 @@ from providers.aws.dryrun import Planned
 from providers.aws.rules import Rule
 
 RULE_OWNER = "lbcontroller.io/rule-owner"
+_GROUP_LOCK = threading.Lock()
 
 
 def _parse(item: Mapping[str, Any]) -> Rule | None:
@@ -90,13 +93,21 @@ def converge(api: Api, *, group_id: str, wanted: Mapping[str, frozenset[Rule]], 
     """Add the missing `wanted` rules (marker -> rules), then revoke what `own` no longer wants.
 
     Rules under other markers (the cluster's shared ones) are added but never revoked here.
+    Workers converge one group at a time (a read-modify-write), so two Services never both
+    add the cluster's shared rule; one added by another process meanwhile counts as added.
     """
-    current = _ingress(api, group_id)
-    present = {rule for rule, _, _ in current}
-    for mark, rules in wanted.items():
-        _authorize(api, group_id, rules - present, mark)
-    keep = wanted.get(own, frozenset())
-    _revoke(api, group_id, [rid for rule, rid, d in current if d == own and rule not in keep])
+    with _GROUP_LOCK:
+        current = _ingress(api, group_id)
+        present = {rule for rule, _, _ in current}
+        for mark, rules in wanted.items():
+            try:
+                _authorize(api, group_id, rules - present, mark)
+            except ClientError as exc:
+                if mark == own or exc.response["Error"]["Code"] != "InvalidPermission.Duplicate":
+                    raise
+        keep = wanted.get(own, frozenset())
+        stale = [rid for rule, rid, d in current if d == own and rule not in keep]
+        _revoke(api, group_id, stale)
 
 
 def revoke_ours(api: Api, *, group_id: str, own: str) -> None:
