@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv prereqs env-up env-down env-status lint test demo bench chaos clean
+.PHONY: venv prereqs env-up env-down env-status lint test demo demo-down bench chaos clean
 
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: pyproject.toml scripts/venv.sh
@@ -34,8 +34,11 @@ lint: venv
 test: lint prereqs
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-demo: venv
+demo: prereqs
 	@$(PY) -m devenv.demo
+
+demo-down: venv
+	@LBC_DEVENV_DIR=$(CURDIR)/.devenv/demo $(PY) -m devenv down
 
 clean:
 	rm -rf .devenv .mypy_cache .ruff_cache .pytest_cache
