@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import boto3
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
 
 REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+TAG_KEY = "lbcontroller/smoke"
 
 
 class SmokeError(Exception):
@@ -48,116 +50,150 @@ def step(name: str) -> Iterator[None]:
     print(f"ok   {name} ({(time.monotonic() - started) * 1000:.0f} ms)", flush=True)
 
 
-def run(
-    ec2: EC2Client,
-    elb: ElasticLoadBalancingClient,
-    elbv2: ElasticLoadBalancingv2Client,
-    cleanup: list[tuple[str, Callable[[], object]]],
-) -> None:
-    suffix = uuid.uuid4().hex[:8]
+@dataclass
+class Smoke:
+    """The clients, a name suffix unique to this run, and the undo actions, newest last."""
 
-    with step("ec2 create VPC and subnet"):
-        vpc_id = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
-        cleanup.append(("ec2 delete VPC", lambda: ec2.delete_vpc(VpcId=vpc_id)))
-        subnet = ec2.create_subnet(
+    ec2: EC2Client
+    elb: ElasticLoadBalancingClient
+    elbv2: ElasticLoadBalancingv2Client
+    suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    cleanup: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
+    vpc_id: str = ""
+    subnet_id: str = ""
+    lb_arn: str = ""
+    tg_arn: str = ""
+    listener_arn: str = ""
+
+    def undo(self, what: str, action: Callable[[], object]) -> None:
+        self.cleanup.append((what, action))
+
+    def network(self) -> None:
+        vpc_id = self.ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+        self.undo("ec2 delete VPC", lambda: self.ec2.delete_vpc(VpcId=vpc_id))
+        subnet_id = self.ec2.create_subnet(
             VpcId=vpc_id, CidrBlock="10.77.1.0/24", AvailabilityZone=f"{REGION}a"
-        )["Subnet"]
-        subnet_id = subnet["SubnetId"]
-        cleanup.append(("ec2 delete subnet", lambda: ec2.delete_subnet(SubnetId=subnet_id)))
+        )["Subnet"]["SubnetId"]
+        self.undo("ec2 delete subnet", lambda: self.ec2.delete_subnet(SubnetId=subnet_id))
+        self.vpc_id, self.subnet_id = vpc_id, subnet_id
 
-    with step("elbv2 create NLB"):
-        lb = elbv2.create_load_balancer(
-            Name=f"lbc-smoke-{suffix}",
+    def nlb(self) -> None:
+        lb = self.elbv2.create_load_balancer(
+            Name=f"lbc-smoke-{self.suffix}",
             Type="network",
             Scheme="internet-facing",
-            Subnets=[subnet_id],
-            Tags=[{"Key": "lbcontroller/smoke", "Value": suffix}],
+            Subnets=[self.subnet_id],
+            Tags=[{"Key": TAG_KEY, "Value": self.suffix}],
         )["LoadBalancers"][0]
         lb_arn = lb["LoadBalancerArn"]
-        cleanup.append(
-            ("elbv2 delete NLB", lambda: elbv2.delete_load_balancer(LoadBalancerArn=lb_arn))
+        self.undo(
+            "elbv2 delete NLB", lambda: self.elbv2.delete_load_balancer(LoadBalancerArn=lb_arn)
         )
         check(lb["Type"] == "network", f"NLB type is {lb['Type']!r}")
+        self.lb_arn = lb_arn
 
-    with step("elbv2 create TCP target group"):
-        tg = elbv2.create_target_group(
-            Name=f"lbc-smoke-{suffix}",
+    def target_group(self) -> None:
+        tg_arn = self.elbv2.create_target_group(
+            Name=f"lbc-smoke-{self.suffix}",
             Protocol="TCP",
             Port=30080,
-            VpcId=vpc_id,
+            VpcId=self.vpc_id,
             TargetType="instance",
             HealthCheckProtocol="TCP",
-        )["TargetGroups"][0]
-        tg_arn = tg["TargetGroupArn"]
-        cleanup.append(
-            ("elbv2 delete target group", lambda: elbv2.delete_target_group(TargetGroupArn=tg_arn))
+        )["TargetGroups"][0]["TargetGroupArn"]
+        self.undo(
+            "elbv2 delete target group",
+            lambda: self.elbv2.delete_target_group(TargetGroupArn=tg_arn),
         )
+        self.tg_arn = tg_arn
 
-    with step("elbv2 create TCP listener"):
-        listener = elbv2.create_listener(
-            LoadBalancerArn=lb_arn,
+    def listener(self) -> None:
+        listener_arn = self.elbv2.create_listener(
+            LoadBalancerArn=self.lb_arn,
             Protocol="TCP",
             Port=80,
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}],
-        )["Listeners"][0]
-        listener_arn = listener["ListenerArn"]
-        cleanup.append(
-            ("elbv2 delete listener", lambda: elbv2.delete_listener(ListenerArn=listener_arn))
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": self.tg_arn}],
+        )["Listeners"][0]["ListenerArn"]
+        self.undo(
+            "elbv2 delete listener",
+            lambda: self.elbv2.delete_listener(ListenerArn=listener_arn),
         )
+        self.listener_arn = listener_arn
 
-    with step("elbv2 describe NLB, target group, listener, tags"):
-        lbs = elbv2.describe_load_balancers(LoadBalancerArns=[lb_arn])["LoadBalancers"]
-        check([x["LoadBalancerArn"] for x in lbs] == [lb_arn], f"describe NLB gave {lbs}")
-        check(lbs[0]["VpcId"] == vpc_id, f"NLB VPC is {lbs[0].get('VpcId')!r}, not {vpc_id}")
-        tgs = elbv2.describe_target_groups(LoadBalancerArn=lb_arn)["TargetGroups"]
-        check([x["TargetGroupArn"] for x in tgs] == [tg_arn], f"describe TGs gave {tgs}")
-        check(tgs[0]["Protocol"] == "TCP", f"TG protocol is {tgs[0].get('Protocol')!r}")
-        listeners = elbv2.describe_listeners(LoadBalancerArn=lb_arn)["Listeners"]
+    def describe(self) -> None:
+        lbs = self.elbv2.describe_load_balancers(LoadBalancerArns=[self.lb_arn])["LoadBalancers"]
+        check([x["LoadBalancerArn"] for x in lbs] == [self.lb_arn], f"describe NLB gave {lbs}")
+        check(lbs[0].get("VpcId") == self.vpc_id, f"NLB is in VPC {lbs[0].get('VpcId')!r}")
+        tgs = self.elbv2.describe_target_groups(LoadBalancerArn=self.lb_arn)["TargetGroups"]
+        check([x["TargetGroupArn"] for x in tgs] == [self.tg_arn], f"describe TGs gave {tgs}")
+        check(tgs[0].get("Protocol") == "TCP", f"TG protocol is {tgs[0].get('Protocol')!r}")
+        listeners = self.elbv2.describe_listeners(LoadBalancerArn=self.lb_arn)["Listeners"]
         check(
-            [(x["ListenerArn"], x["Port"]) for x in listeners] == [(listener_arn, 80)],
+            [(x["ListenerArn"], x["Port"]) for x in listeners] == [(self.listener_arn, 80)],
             f"describe listeners gave {listeners}",
         )
-        tags = elbv2.describe_tags(ResourceArns=[lb_arn])["TagDescriptions"][0]["Tags"]
-        check(
-            {"Key": "lbcontroller/smoke", "Value": suffix} in tags, f"NLB tags are {tags}"
-        )
+        tags = self.elbv2.describe_tags(ResourceArns=[self.lb_arn])["TagDescriptions"][0]["Tags"]
+        check({"Key": TAG_KEY, "Value": self.suffix} in tags, f"NLB tags are {tags}")
 
-    with step("elbv2 missing NLB is LoadBalancerNotFound"):
+    def missing_nlb(self) -> None:
         try:
-            elbv2.describe_load_balancers(Names=[f"lbc-missing-{suffix}"])
+            self.elbv2.describe_load_balancers(Names=[f"lbc-missing-{self.suffix}"])
         except ClientError as e:
             code = e.response["Error"]["Code"]
             check(code == "LoadBalancerNotFound", f"error code is {code!r}")
         else:
             raise SmokeError("describing a missing NLB did not fail")
 
-    with step("elb create, describe and delete classic ELB"):
-        name = f"lbc-smoke-{suffix}"
-        elb.create_load_balancer(
+    def classic_elb(self) -> None:
+        name = f"lbc-smoke-{self.suffix}"
+        self.elb.create_load_balancer(
             LoadBalancerName=name,
             Listeners=[{"Protocol": "TCP", "LoadBalancerPort": 80, "InstancePort": 30080}],
-            Subnets=[subnet_id],
+            Subnets=[self.subnet_id],
         )
-        descs = elb.describe_load_balancers(LoadBalancerNames=[name])["LoadBalancerDescriptions"]
-        check([d["LoadBalancerName"] for d in descs] == [name], f"describe ELB gave {descs}")
-        elb.delete_load_balancer(LoadBalancerName=name)
-        left = [
-            d["LoadBalancerName"]
-            for d in elb.describe_load_balancers()["LoadBalancerDescriptions"]
-            if d["LoadBalancerName"] == name
-        ]
-        check(not left, "classic ELB still listed after delete")
+        self.undo("elb delete", lambda: self.elb.delete_load_balancer(LoadBalancerName=name))
+        descs = self.elb.describe_load_balancers(LoadBalancerNames=[name])
+        names = [d["LoadBalancerName"] for d in descs["LoadBalancerDescriptions"]]
+        check(names == [name], f"describe ELB gave {names}")
+        self.cleanup.pop()[1]()
+        left = self.elb.describe_load_balancers()["LoadBalancerDescriptions"]
+        check(all(d["LoadBalancerName"] != name for d in left), "ELB listed after delete")
 
-    with step("delete listener, NLB, target group, subnet, VPC"):
-        while cleanup:
-            _, action = cleanup.pop()
-            action()
-        tgs_left = [x["TargetGroupArn"] for x in elbv2.describe_target_groups()["TargetGroups"]]
-        check(tg_arn not in tgs_left, "target group still listed after delete")
-        lbs_left = [x["LoadBalancerArn"] for x in elbv2.describe_load_balancers()["LoadBalancers"]]
-        check(lb_arn not in lbs_left, "NLB still listed after delete")
-        vpcs = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
-        check(vpc_id not in vpcs, "VPC still listed after delete")
+    def teardown(self) -> None:
+        while self.cleanup:
+            self.cleanup.pop()[1]()
+        tgs = self.elbv2.describe_target_groups()["TargetGroups"]
+        check(all(x["TargetGroupArn"] != self.tg_arn for x in tgs), "TG listed after delete")
+        lbs = self.elbv2.describe_load_balancers()["LoadBalancers"]
+        check(all(x["LoadBalancerArn"] != self.lb_arn for x in lbs), "NLB listed after delete")
+        vpcs = self.ec2.describe_vpcs()["Vpcs"]
+        check(all(v["VpcId"] != self.vpc_id for v in vpcs), "VPC listed after delete")
+
+    def run(self) -> None:
+        with step("ec2 create VPC and subnet"):
+            self.network()
+        with step("elbv2 create NLB"):
+            self.nlb()
+        with step("elbv2 create TCP target group"):
+            self.target_group()
+        with step("elbv2 create TCP listener"):
+            self.listener()
+        with step("elbv2 describe NLB, target group, listener, tags"):
+            self.describe()
+        with step("elbv2 missing NLB is LoadBalancerNotFound"):
+            self.missing_nlb()
+        with step("elb create, describe and delete classic ELB"):
+            self.classic_elb()
+        with step("delete listener, NLB, target group, subnet, VPC"):
+            self.teardown()
+
+    def clean_up_after_failure(self) -> None:
+        while self.cleanup:
+            what, action = self.cleanup.pop()
+            try:
+                action()
+            except (ClientError, BotoCoreError) as e:
+                print(f"cleanup: {what} failed: {e}", file=sys.stderr)
 
 
 def main() -> int:
@@ -168,25 +204,19 @@ def main() -> int:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
     session = boto3.session.Session(region_name=REGION)
-    config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
-    ec2 = session.client("ec2", endpoint_url=endpoint, config=config)
-    elb = session.client("elb", endpoint_url=endpoint, config=config)
-    elbv2 = session.client("elbv2", endpoint_url=endpoint, config=config)
-
-    cleanup: list[tuple[str, Callable[[], object]]] = []
+    config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=60)
+    smoke = Smoke(
+        ec2=session.client("ec2", endpoint_url=endpoint, config=config),
+        elb=session.client("elb", endpoint_url=endpoint, config=config),
+        elbv2=session.client("elbv2", endpoint_url=endpoint, config=config),
+    )
     started = time.monotonic()
     try:
-        run(ec2, elb, elbv2, cleanup)
+        smoke.run()
     except (SmokeError, ClientError, BotoCoreError) as e:
         print(f"FAIL {type(e).__name__}: {e}", file=sys.stderr)
+        smoke.clean_up_after_failure()
         return 1
-    finally:
-        while cleanup:
-            what, action = cleanup.pop()
-            try:
-                action()
-            except (ClientError, BotoCoreError) as e:
-                print(f"cleanup: {what} failed: {e}", file=sys.stderr)
     print(f"smoke passed against {endpoint} in {time.monotonic() - started:.2f} s")
     return 0
 

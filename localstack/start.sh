@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run LocalStack on the host (no Docker) in the foreground, serving ec2, elb, elbv2 and sts on
+# Run LocalStack on the host (no Docker) in the foreground, serving ec2, elb, elbv2, sts and acm on
 # 127.0.0.1:PORT only. The venv comes from install.sh (run that first).
 #
 #   start.sh PORT [DATA_DIR]
@@ -21,7 +21,9 @@ usage() {
 
 [[ $# -ge 1 && $# -le 2 ]] || usage
 port=$1
-[[ $port =~ ^[0-9]+$ ]] && ((port >= 1 && port <= 65535)) || usage
+[[ $port =~ ^[0-9]{1,5}$ ]] || usage
+port=$((10#$port))
+((port >= 1 && port <= 65535)) || usage
 
 venv="${LBC_CACHE:-$HOME/.cache/lbcontroller}/localstack-venv-$LOCALSTACK_VERSION"
 if [[ ! -x $venv/bin/python || ! -f $venv/.lbc-install-stamp ]]; then
@@ -50,7 +52,7 @@ export GATEWAY_LISTEN="127.0.0.1:$port"
 export GATEWAY_SERVER=hypercorn
 export DNS_ADDRESS=0
 # What to serve, loaded at start so that readiness means the services are up.
-export SERVICES=ec2,elb,elbv2,sts
+export SERVICES=ec2,elb,elbv2,sts,acm
 export EAGER_SERVICE_LOADING=1
 # No outbound calls: analytics and usage events off, no TLS certificate download; the catalog
 # and analytics APIs (asked only after an unimplemented operation) point at a closed local port.

@@ -8,8 +8,8 @@ when their provider falls back to moto. The state lives in moto's ``elb_backends
 ``elbv2_backends``, next to the ``ec2_backends`` that LocalStack's ec2 provider uses, so load
 balancers see the VPCs, subnets and instances made through ec2.
 
-This module is imported when LocalStack lists its provider plugins; moto is imported only when a
-service is actually created.
+LocalStack imports this module whenever it lists its provider plugins, so it imports little;
+moto's request dispatch is imported on the first request.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, Final
 
+from localstack.aws.spec import load_service
 from localstack.services.plugins import (
     Service,
     ServiceLifecycleHook,
@@ -49,7 +50,8 @@ class MotoOnlyProvider(ServiceLifecycleHook):
 
 def _forward_to_moto(context: RequestContext, request: ServiceRequest) -> ServiceResponse:
     """Serve one parsed request with moto; moto's errors come back as LocalStack service errors."""
-    from localstack.services.moto import call_moto
+    # moto is imported on first use, not when LocalStack lists its plugins
+    from localstack.services.moto import call_moto  # noqa: PLC0415
 
     del request  # moto re-reads the raw HTTP request kept in the context
     return call_moto(context)
@@ -57,8 +59,6 @@ def _forward_to_moto(context: RequestContext, request: ServiceRequest) -> Servic
 
 def moto_dispatch_table(provider: ServiceProvider) -> DispatchTable:
     """Route every operation that botocore knows for the provider's API to moto."""
-    from localstack.aws.spec import load_service
-
     operations = load_service(provider.service).operation_names
     return dict.fromkeys(operations, _forward_to_moto)
 

@@ -1,32 +1,40 @@
-"""Shutdown hook that makes SIGTERM reliably end LocalStack's hypercorn runtime.
+"""Shutdown hook that makes SIGTERM reliably end the LocalStack process, within 10 s.
 
-With GATEWAY_SERVER=hypercorn, LocalStack 2026.3.0 stops its asyncio loop from a separate
-shutdown thread with ``loop.stop()``, which does not wake a loop that is waiting for I/O. When the
-loop goes back to waiting before that call (a race, seen in about one stop in three here), the
-process sits idle forever after "Stopping all services", with its port already closed. This hook
-runs last among the shutdown hooks and starts a daemon thread that keeps waking the loop (a no-op
-callback every 0.1 s) until it has stopped, so the runtime returns and the process exits.
+Two ways LocalStack 2026.3.0 (GATEWAY_SERVER=hypercorn) can hang after "Stopping all services",
+with its port already closed, both seen here:
+
+- Its shutdown thread stops the asyncio loop with ``loop.stop()``, which does not wake a loop
+  that is waiting for I/O; when the loop went back to waiting before that call (a race, about one
+  stop in three here), it waits forever.
+- A request whose body was still being read when the loop stopped leaves its gateway worker
+  thread waiting for the loop, and interpreter exit joins that thread forever.
+
+This hook runs last among the shutdown hooks and starts a daemon thread that wakes the loop (a
+no-op callback every 0.1 s) until it has stopped, which cures the first; if the process is still
+there :data:`EXIT_DEADLINE_S` after shutdown began, it says so on stderr and ends the process
+with status 0 (what a clean SIGTERM exit returns), which cures the second. A process that exits
+normally ends the daemon thread with it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
 import time
 from typing import Final
 
-from localstack.runtime import hooks
+from localstack.runtime import current, hooks
 
-__all__ = ["wake_event_loop_on_shutdown"]
+__all__ = ["EXIT_DEADLINE_S", "wake_event_loop_on_shutdown"]
 
 NUDGE_INTERVAL_S: Final = 0.1
-NUDGE_FOR_AT_MOST_S: Final = 60.0
+EXIT_DEADLINE_S: Final = 10.0
 
 
 def _runtime_event_loop() -> asyncio.AbstractEventLoop | None:
     """The loop the runtime server runs on, or None for servers without one (twisted)."""
-    from localstack.runtime import current
-
     server = current.get_current_runtime().components.runtime_server
     loop = getattr(server, "loop", None)
     return loop if isinstance(loop, asyncio.AbstractEventLoop) else None
@@ -36,22 +44,29 @@ def _noop() -> None:
     """A callback whose only effect is to wake the loop."""
 
 
-def _nudge_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
-    deadline = time.monotonic() + NUDGE_FOR_AT_MOST_S
-    while loop.is_running() and time.monotonic() < deadline:
-        try:
-            loop.call_soon_threadsafe(_noop)
-        except RuntimeError:  # the loop was closed meanwhile
-            return
+def _see_shutdown_through(loop: asyncio.AbstractEventLoop | None) -> None:
+    deadline = time.monotonic() + EXIT_DEADLINE_S
+    while time.monotonic() < deadline:
+        if loop is not None and loop.is_running():
+            try:
+                loop.call_soon_threadsafe(_noop)
+            except RuntimeError:  # closed meanwhile
+                loop = None
         time.sleep(NUDGE_INTERVAL_S)
+    sys.stderr.write(
+        f"lbc_localstack_elb: still running {EXIT_DEADLINE_S:.0f} s after shutdown began "
+        "(a request left hanging?); exiting now\n"
+    )
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _wake_event_loop_on_shutdown() -> None:
-    loop = _runtime_event_loop()
-    if loop is None:
-        return
     threading.Thread(
-        target=_nudge_until_stopped, args=(loop,), name="lbc-shutdown-nudge", daemon=True
+        target=_see_shutdown_through,
+        args=(_runtime_event_loop(),),
+        name="lbc-shutdown-watchdog",
+        daemon=True,
     ).start()
 
 
