@@ -86,6 +86,14 @@ def aws_backend_url(state: EnvState, backend: str) -> str:
     return url
 
 
+def gce_url(state: EnvState) -> str:
+    """The GCE fake's endpoint, emptied first."""
+    url = endpoint(state, "GCE_ENDPOINT_URL")
+    req = urllib.request.Request(url + "/_fake/reset", method="POST", data=b"")
+    urllib.request.urlopen(req, timeout=30).close()
+    return url
+
+
 @pytest.fixture
 def aws_endpoint(devenv: EnvState) -> str:
     """The AWS stand-in AWS_BACKEND names (moto by default), emptied before the test."""
