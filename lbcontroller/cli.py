@@ -16,6 +16,8 @@ import signal
 import socket
 import sys
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
@@ -25,9 +27,10 @@ from lbcontroller.controller import Controller
 from lbcontroller.gc import find_orphans
 from lbcontroller.kube import KubeClient, load_configuration
 from lbcontroller.metrics import Metrics
-from lbcontroller.model import node_from_json, service_from_json
+from lbcontroller.model import Service, node_from_json, service_from_json
 from lbcontroller.planner import plan_all, render
 from lbcontroller.progress import Progress
+from lbcontroller.provider import OwnedLoadBalancer
 from lbcontroller.registry import ProviderUnavailable, build_router
 from lbcontroller.router import Router
 
@@ -73,28 +76,38 @@ def _router(config: Config, metrics: Metrics) -> Router | None:
         return None
 
 
-def _connect(args: argparse.Namespace) -> tuple[Router, KubeClient] | None:
-    """The providers and the cluster client for the one-shot commands (plan, gc)."""
+@dataclass(frozen=True)
+class _View:
+    """What the one-shot commands (plan, gc) read: providers, Services, owned LBs."""
+
+    router: Router
+    client: KubeClient
+    services: list[Service]
+    owned: dict[str, Sequence[OwnedLoadBalancer]]
+
+
+def _view(args: argparse.Namespace) -> _View | None:
     config = _load(args.config)
     router = _router(config, Metrics()) if config else None
     if router is None:
         return None
-    return router, KubeClient(load_configuration(args.kubeconfig))
+    client = KubeClient(load_configuration(args.kubeconfig))
+    items, _ = client.list("/api/v1/services")
+    owned = {name: route.provider.list_owned() for name, route in router.routes.items()}
+    return _View(router, client, [service_from_json(i) for i in items], owned)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """Print what the next run would do, per Service and provider; writes nothing."""
-    connected = _connect(args)
-    if connected is None:
+    view = _view(args)
+    if view is None:
         return EXIT_CONFIG
-    router, client = connected
-    services, _ = client.list("/api/v1/services")
-    nodes, _ = client.list("/api/v1/nodes")
+    nodes, _ = view.client.list("/api/v1/nodes")
     plans = plan_all(
-        services=map(service_from_json, services),
+        services=view.services,
         nodes=map(node_from_json, nodes),
-        router=router,
-        owned={name: route.provider.list_owned() for name, route in router.routes.items()},
+        router=view.router,
+        owned=view.owned,
     )
     if args.output == "json":
         print(json.dumps([p.to_json() for p in plans], indent=2))
@@ -105,13 +118,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_gc(args: argparse.Namespace) -> int:
     """List (and with --delete remove) owned load balancers no Service accounts for."""
-    connected = _connect(args)
-    if connected is None:
+    view = _view(args)
+    if view is None:
         return EXIT_CONFIG
-    router, client = connected
-    items, _ = client.list("/api/v1/services")
-    owned = {name: route.provider.list_owned() for name, route in router.routes.items()}
-    orphans = find_orphans(owned=owned, services=map(service_from_json, items), router=router)
+    router = view.router
+    orphans = find_orphans(owned=view.owned, services=view.services, router=router)
     print(f"{'PROVIDER':12} {'LOAD BALANCER':34} {'SERVICE':40} REASON")
     for orphan in orphans:
         ref = orphan.owned.ref

@@ -18,7 +18,7 @@ from lbcontroller.kube import KubeClient
 from lbcontroller.metrics import Metrics
 from lbcontroller.registry import build_router
 from tests.conftest import aws_backend_url, gce_url
-from tests.support.harness import running, settings, wait_for
+from tests.support.harness import running, settings, wait_for, wait_for_ingress
 from tests.support.objects import Nodes, create_service, get_service
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "multicloud.yaml"
@@ -68,15 +68,11 @@ def test_two_classes_on_two_clouds_and_a_third_left_alone(
     )
     create_service(kube, namespace, "legacy", lb_class="example.com/other")
 
-    def ingress(name: str) -> str | None:
-        svc = get_service(kube, namespace, name)
-        return (svc.ingress[0].hostname or svc.ingress[0].ip) if svc and svc.ingress else None
-
-    shop = wait_for(lambda: ingress("shop"), timeout=30, what="the AWS address")
-    game = wait_for(lambda: ingress("game"), timeout=30, what="the GCP address")
+    found = wait_for_ingress(kube, namespace, "shop", "game")
+    shop, game = found["shop"], found["game"]
     wait_for(controller.queue_idle, what="the queue to drain")
-    assert shop is not None and shop.endswith(".elb.amazonaws.com")
-    assert game is not None and game.count(".") == 3  # an IPv4 address from the fake
+    assert shop.endswith(".elb.amazonaws.com")
+    assert game.count(".") == 3  # an IPv4 address from the fake
     legacy = get_service(kube, namespace, "legacy")
     assert legacy is not None and not legacy.ingress and not legacy.finalizers
     provider_of = {

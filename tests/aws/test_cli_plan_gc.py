@@ -24,8 +24,8 @@ from lbcontroller.model import node_from_json, service_from_json
 from lbcontroller.naming import lb_name
 from lbcontroller.planner import plan_all
 from lbcontroller.registry import build_router
-from tests.support.harness import CLUSTER, running, settings, wait_for
-from tests.support.objects import Nodes, create_service, get_service
+from tests.support.harness import CLUSTER, running, settings, wait_for, wait_for_ingress
+from tests.support.objects import Nodes, create_service
 
 from .conftest import World
 from .support import Calls
@@ -96,12 +96,7 @@ def test_plan_lists_exactly_what_the_next_run_does(
         client=kube, router=router, settings=settings(), metrics=Metrics(), identity="plan-test"
     )
     with running(controller):
-        for name in ("shop", "api"):
-            wait_for(
-                lambda n=name: (s := get_service(kube, namespace, n)) and s.ingress,  # type: ignore[misc]
-                timeout=30,
-                what=f"{name} ingress",
-            )
+        wait_for_ingress(kube, namespace, "shop", "api")
         wait_for(controller.queue_idle, what="the queue to drain")
     assert _operations(calls) == planned
 
@@ -141,12 +136,7 @@ def test_gc_finds_and_deletes_a_load_balancer_left_by_a_force_deleted_service(
     with running(controller):
         for name in ("kept", "gone"):
             create_service(kube, namespace, name, lb_class=lb_class)
-        for name in ("kept", "gone"):
-            wait_for(
-                lambda n=name: (s := get_service(kube, namespace, n)) and s.ingress,  # type: ignore[misc]
-                timeout=30,
-                what=f"{name} ingress",
-            )
+        wait_for_ingress(kube, namespace, "kept", "gone")
     # the controller is down: the Service is deleted and its finalizer forced off
     kube.patch_service(namespace, "gone", {"metadata": {"finalizers": None}})
     kube.request("DELETE", f"/api/v1/namespaces/{namespace}/services/gone")

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, TypeVar
 
 from lbcontroller.config import ControllerSettings, LeaderElection
@@ -20,6 +21,7 @@ from lbcontroller.metrics import Metrics
 from lbcontroller.provider import Provider
 from lbcontroller.router import Route, Router
 from lbcontroller.spec import SpecSettings
+from tests.support.objects import ingress_of
 
 T = TypeVar("T")
 CLUSTER = "test-cluster"
@@ -85,3 +87,19 @@ def running(controller: Controller) -> Iterator[Controller]:
     finally:
         controller.stop()
         thread.join(10)
+
+
+def wait_for_ingress(
+    kube: KubeClient, namespace: str, *names: str, timeout: float = 30.0
+) -> dict[str, str]:
+    """Wait until every named Service has an ingress address; return them by name."""
+    found: dict[str, str] = {}
+    for name in names:
+        found[name] = str(
+            wait_for(
+                partial(ingress_of, kube, namespace, name),
+                timeout=timeout,
+                what=f"{name}'s ingress",
+            )
+        )
+    return found

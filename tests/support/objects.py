@@ -114,3 +114,11 @@ def events_for(kube: KubeClient, namespace: str, name: str) -> list[JSON]:
     """Events whose involvedObject is Service `name`."""
     items, _ = kube.list(f"/api/v1/namespaces/{namespace}/events")
     return [e for e in items if e["involvedObject"]["name"] == name]
+
+
+def ingress_of(kube: KubeClient, namespace: str, name: str) -> str | None:
+    """The Service's first ingress address (hostname or IP), or None while it has none."""
+    svc = get_service(kube, namespace, name)
+    if svc is None or not svc.ingress:
+        return None
+    return svc.ingress[0].hostname or svc.ingress[0].ip
