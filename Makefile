@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv prereqs env-up env-down env-status lint test demo demo-down bench chaos clean
+.PHONY: venv prereqs prereqs-openstack env-up env-down env-status lint test demo demo-down bench chaos clean
 
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: pyproject.toml scripts/venv.sh
@@ -31,8 +31,14 @@ lint: venv
 	$(VENV)/bin/mypy lbcontroller providers devenv tests
 	$(VENV)/bin/lint-imports
 
-test: lint prereqs
-	$(PY) -m pytest $(PYTEST_ARGS)
+# The tests also need OpenStack (Keystone, Octavia, Neutron on MariaDB and RabbitMQ).
+TEST_ENV := kube,moto,localstack,gcefake,openstack
+
+prereqs-openstack: venv
+	@bash scripts/install-openstack.sh >/dev/null
+
+test: lint prereqs prereqs-openstack
+	LBC_ENV=$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 demo: prereqs
 	@$(PY) -m devenv.demo

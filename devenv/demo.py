@@ -104,9 +104,7 @@ def _delete_services(kube: KubeClient, timeout: float = 60) -> None:
 def run() -> int:
     """The demo; 0 when both Services got addresses and everything was cleaned up."""
     os.environ.setdefault("LBC_DEVENV_DIR", str(ROOT / ".devenv" / "demo"))
-    os.environ.setdefault("LBC_ENV", "kube,moto,gcefake")
-    if os.environ.get("DEMO_OPENSTACK") == "1":
-        os.environ["LBC_ENV"] += ",openstack"
+    os.environ.setdefault("LBC_ENV", "kube,moto,gcefake")  # DEMO_OPENSTACK=1 adds OpenStack
     keep = os.environ.get("DEMO_KEEP") == "1"
     down()  # a demo kept running earlier: start afresh
     _say("starting the local environment (kube-apiserver, etcd, moto, GCE fake)")

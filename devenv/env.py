@@ -2,9 +2,10 @@
 
 Where it sits: `python -m devenv` (the Makefile) and the pytest session fixture both call `up`,
 so tests use exactly what env-up starts. `up` starts the components named by LBC_ENV (default:
-kube, moto, localstack, gcefake) in parallel, waits until each is ready, and records them
-(`devenv.state`); re-running it while everything is up does nothing. `down` stops exactly the
-recorded processes.
+kube, moto, localstack, gcefake; "openstack" is opt-in, also through DEMO_OPENSTACK=1) in
+parallel, waits until each is ready, and records them (`devenv.state`); re-running it while
+everything is up does nothing, and one that names a component not yet running starts just
+that one. `down` stops exactly the recorded processes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from devenv.aws import AWS_ENV, start_localstack, start_moto
 from devenv.gce import start_gcefake
 from devenv.kube import start_kube
+from devenv.openstack import start_openstack
 from devenv.procs import EnvError, Proc, alive, stop
 from devenv.state import EnvState, clear, load, state_dir
 
@@ -43,8 +45,17 @@ COMPONENTS: dict[str, Callable[[Path], Started]] = {
     "moto": _moto,
     "localstack": _localstack,
     "gcefake": _gcefake,
+    "openstack": start_openstack,
 }
 DEFAULT = "kube,moto,localstack,gcefake"
+# An env key each component exports: a running env without it lacks that component.
+MARKERS = {
+    "kube": "KUBECONFIG",
+    "moto": "MOTO_ENDPOINT_URL",
+    "localstack": "LOCALSTACK_ENDPOINT_URL",
+    "gcefake": "GCE_ENDPOINT_URL",
+    "openstack": "OS_CLOUD",
+}
 
 
 def wanted() -> list[str]:
@@ -53,6 +64,8 @@ def wanted() -> list[str]:
     unknown = [n for n in names if n not in COMPONENTS]
     if unknown:
         raise EnvError(f"LBC_ENV names unknown components: {', '.join(unknown)}")
+    if os.environ.get("DEMO_OPENSTACK") == "1" and "openstack" not in names:
+        names.append("openstack")
     return names
 
 
@@ -71,12 +84,20 @@ def up() -> EnvState:
     folder = state_dir()
     current = load(folder)
     if current is not None and current.all_alive():
-        return current
+        missing = [name for name in wanted() if MARKERS[name] not in current.env]
+        if not missing:
+            return current
+        return _start(folder, missing, current)
     if current is not None:
         down()
-    state = EnvState()
+    return _start(folder, wanted(), EnvState())
+
+
+def _start(folder: Path, names: list[str], state: EnvState) -> EnvState:
+    """Start `names` in parallel and add them to `state`; on failure stop what this started."""
+    new: list[Proc] = []
     with ThreadPoolExecutor(max_workers=len(COMPONENTS)) as pool:
-        futures = [pool.submit(COMPONENTS[name], folder) for name in wanted()]
+        futures = [pool.submit(COMPONENTS[name], folder) for name in names]
         errors: list[str] = []
         for future in futures:
             try:
@@ -84,12 +105,13 @@ def up() -> EnvState:
             except EnvError as exc:
                 errors.append(str(exc))
                 continue
-            state.procs.extend(procs)
+            new.extend(procs)
             state.env.update(env)
     if errors:
-        for proc in state.procs:
+        for proc in new:
             stop(proc)
         raise EnvError("; ".join(errors))
+    state.procs.extend(new)
     state.env.update(_aws_env(state.env))
     state.env["LBC_DEVENV_DIR"] = str(folder)
     state.save(folder)

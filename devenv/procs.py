@@ -43,11 +43,13 @@ class Proc:
 
 
 def _start_ticks(pid: int) -> int | None:
+    """The process's kernel start time; None when it is gone or a zombie (exited, unreaped)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return int(stat.rsplit(")", 1)[1].split()[19])
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] == "Z" else int(fields[19])
 
 
 def alive(proc: Proc) -> bool:

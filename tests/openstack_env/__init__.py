@@ -1,0 +1,1 @@
+"""Integration tests of the OpenStack stack env-up starts (LBC_ENV=...,openstack)."""
