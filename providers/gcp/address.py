@@ -1,0 +1,133 @@
+"""The load balancer's regional address: the user's (never released) or ours.
+
+Where it sits: `ensure` reads the candidates (ours by name, the user's by name or by IP) in
+one list call, `choose` decides (pure) which IP the forwarding rules use and whether ours must
+be reserved or released; the steps run after the rules on the old IP are gone. A user-reserved
+address is only ever read. Ours carries our mark and is released with the Service; a requested
+IP that nobody reserved is reserved by us (and so released with the Service too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from google.cloud import compute_v1
+
+from lbcontroller.errors import PermanentError
+from lbcontroller.provider import PlannedChange
+from providers.gcp.context import Context
+from providers.gcp.desired import Desired
+from providers.gcp.options import ADDRESSES
+from providers.gcp.sdk import blame
+from providers.gcp.steps import Step, delete
+from providers.gcp.where import path
+
+KIND = "address"
+NEW = "(new address)"  # in a plan: the IP of an address not reserved yet
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """Which IP the rules use (None: ours, once reserved) and what to do with ours."""
+
+    ip: str | None
+    reserve: compute_v1.Address | None = None
+    release: compute_v1.Address | None = None
+
+
+def read(ctx: Context, d: Desired) -> list[compute_v1.Address]:
+    """Ours (checked) and the user's candidates, in one list call."""
+    clauses = [f'(name = "{d.names.lb}")']
+    if d.user_address:
+        clauses.append(f'(name = "{d.user_address}")')
+    if d.requested_ip:
+        clauses.append(f'(address = "{d.requested_ip}")')
+    found = ctx.api.listed(ctx.addresses, " OR ".join(clauses))
+    for item in found:
+        if item.name == d.names.lb:
+            d.mark.check(item, KIND)
+    return found
+
+
+def _fits(address: compute_v1.Address, d: Desired) -> bool:
+    if address.address_type != ("INTERNAL" if d.internal else "EXTERNAL"):
+        return False
+    return not d.subnetwork or path(address.subnetwork) == path(d.subnetwork)
+
+
+def _wanted(d: Desired, ip: str | None) -> compute_v1.Address:
+    address = compute_v1.Address(
+        name=d.names.lb, description=d.mark.description, labels=d.mark.labels
+    )
+    if d.internal:
+        address.address_type = "INTERNAL"
+        address.purpose = "SHARED_LOADBALANCER_VIP"  # one IP for the TCP and UDP rules
+        if d.subnetwork:
+            address.subnetwork = d.subnetwork
+    if ip:
+        address.address = ip
+    return address
+
+
+def _theirs(d: Desired, address: compute_v1.Address, field: str) -> str:
+    """The IP of the user's address, if it can serve this load balancer."""
+    if not _fits(address, d):
+        kind = "an INTERNAL" if d.internal else "an EXTERNAL"
+        raise PermanentError(
+            f"{field}: the address {address.name!r} ({address.address}) is not {kind} "
+            "address of the load balancer's subnetwork",
+            field=field,
+        )
+    return address.address
+
+
+def choose(d: Desired, found: list[compute_v1.Address]) -> Choice:
+    """The address decision (pure); a missing or unfit user address is a PermanentError."""
+    ours = next((a for a in found if a.name == d.names.lb), None)
+    if d.user_address:
+        field = f"metadata.annotations[{ADDRESSES}]"
+        theirs = next((a for a in found if a.name == d.user_address), None)
+        if theirs is None:
+            raise PermanentError(f"{field}: no address {d.user_address!r} here", field=field)
+        return Choice(ip=_theirs(d, theirs, field), release=None if theirs is ours else ours)
+    holder = next((a for a in found if a.address == d.requested_ip), None)
+    if holder is not None and holder is not ours:
+        return Choice(ip=_theirs(d, holder, "spec.loadBalancerIP"), release=ours)
+    if ours is not None and _fits(ours, d) and d.requested_ip in (None, ours.address):
+        return Choice(ip=ours.address)
+    return Choice(ip=None, reserve=_wanted(d, d.requested_ip), release=ours)
+
+
+def _reserve(ctx: Context, d: Desired, address: compute_v1.Address) -> Step:
+    wish = f"the requested IP {d.requested_ip}" if d.requested_ip else "an IP"
+    change = PlannedChange("create", KIND, address.name, "addresses.insert", f"reserve {wish}")
+
+    def run() -> None:
+        field = "spec.loadBalancerIP" if d.requested_ip else None
+        with blame(field, what=f"reserving {d.requested_ip}"):
+            ctx.api.insert(ctx.addresses, address)
+
+    return Step(change, run)
+
+
+def steps(ctx: Context, d: Desired, *, choice: Choice) -> list[Step]:
+    """Release ours when it is no longer the one, then reserve ours when needed."""
+    out = []
+    if choice.release is not None:
+        detail = f"release {choice.release.address}"
+        out.append(delete(ctx.api, ctx.addresses, choice.release.name, label=KIND, detail=detail))
+    if choice.reserve is not None:
+        out.append(_reserve(ctx, d, choice.reserve))
+    return out
+
+
+def resolved(ctx: Context, d: Desired, *, choice: Choice, applied: bool) -> str:
+    """The IP the rules use: known, read back after our reservation, or NEW in a plan."""
+    if choice.ip is not None:
+        return choice.ip
+    if not applied:
+        return NEW
+    ours = ctx.api.get(ctx.addresses, d.names.lb)
+    if ours is None:
+        raise RuntimeError(f"the address {d.names.lb} vanished right after it was reserved")
+    return ours.address

@@ -1,0 +1,149 @@
+"""The one door to Compute Engine: every SDK call of the GCP provider goes through `Api`.
+
+Where it sits: built once per provider by `providers.gcp.build`; every step module reads and
+writes through it. Each call runs under `CloudCaller` (rate limit by family, retries, metrics)
+with the SDK's own retries off; a mutation carries a request id (so a retried request is not
+applied twice) and is waited on through our own operations clients, on the configured
+endpoint, until DONE; an operation DONE with an error raises `sdk.OperationFailed`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
+
+from google.api_core import exceptions
+from google.cloud import compute_v1
+
+from lbcontroller.cloudcall import CloudCaller
+from lbcontroller.errors import RetryAfter
+from providers.gcp.clients import Clients
+from providers.gcp.sdk import OperationFailed, translate
+from providers.gcp.where import last
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+CALL: dict[str, Any] = {"retry": None, "timeout": 60.0}
+WAIT: dict[str, Any] = {"retry": None, "timeout": 150.0}  # the server waits up to 2 minutes
+MAX_WAITS = 5  # of up to 2 minutes each
+DONE = compute_v1.Operation.Status.DONE
+
+
+@dataclass(frozen=True, slots=True)
+class Collection(Generic[R]):
+    """One Compute collection in one scope: its client, the SDK's field name, the scope."""
+
+    name: str  # the API's collection name, e.g. forwardingRules (metrics, plans)
+    client: Any
+    field: str  # e.g. forwarding_rule
+    scope: Mapping[str, str]  # project, and region or zone when not global
+
+    def operation(self, verb: str) -> str:
+        """The API operation name, e.g. forwardingRules.insert."""
+        return f"{self.name}.{verb}"
+
+
+class Api:
+    """The clients plus the caller that every call goes through."""
+
+    def __init__(self, *, clients: Clients, caller: CloudCaller) -> None:
+        self.clients = clients
+        self._caller = caller
+
+    def read(self, operation: str, fn: Callable[[], T]) -> T:
+        """One read under the read family's limit, retried when it may pass."""
+        return self._run("read", operation, fn)
+
+    def _run(self, family: str, operation: str, fn: Callable[[], T]) -> T:
+        try:
+            return self._caller.call(family, operation, fn)
+        except Exception as exc:
+            translated = translate(exc, operation=operation)
+            if translated is exc:
+                raise
+            raise translated from exc
+
+    def get(self, kind: Collection[R], name: str) -> R | None:
+        """The named resource, or None when it does not exist."""
+        request = {**kind.scope, kind.field: name}
+        try:
+            return cast(
+                R, self.read(kind.operation("get"), lambda: kind.client.get(request, **CALL))
+            )
+        except exceptions.NotFound:
+            return None
+
+    def listed(self, kind: Collection[R], query: str) -> list[R]:
+        """Every resource matching the Compute list `query` (all pages)."""
+        request = {**kind.scope, "filter": query, "max_results": 500}
+        return self.read(kind.operation("list"), lambda: list(kind.client.list(request, **CALL)))
+
+    def named(self, kind: Collection[R], names: Iterable[str]) -> dict[str, R]:
+        """The resources of `kind` with one of these exact names, by name."""
+        found = self.listed(kind, f'name eq "({"|".join(sorted(names))})"')  # RE2, full match
+        return {cast(Any, item).name: item for item in found}
+
+    def insert(self, kind: Collection[R], resource: R) -> None:
+        """Create a resource and wait for it."""
+        self.mutate(kind, "insert", {f"{kind.field}_resource": resource})
+
+    def delete(self, kind: Collection[R], name: str) -> None:
+        """Delete a resource and wait; one already gone counts as deleted."""
+        try:
+            self.mutate(kind, "delete", {kind.field: name})
+        except exceptions.NotFound:
+            return
+
+    def mutate(self, kind: Collection[Any], verb: str, fields: Mapping[str, Any]) -> None:
+        """Any change (insert, delete, patch, update, addInstances, ...) and its wait."""
+        method = getattr(kind.client, f"{_snake(verb)}_unary")
+        request = {**kind.scope, **fields}
+        self._change(
+            kind.operation(verb), lambda rid: method({**request, "request_id": rid}, **CALL)
+        )
+
+    def _change(self, operation: str, send: Callable[[str], compute_v1.Operation]) -> None:
+        """Send a mutation (same request id on a retried send) and wait until it is DONE.
+
+        An operation that fails transiently is sent again under a new request id (the old one
+        would replay the failure); anything else that fails is raised.
+        """
+        request_id = [str(uuid.uuid4())]
+
+        def attempt() -> None:
+            done = self._wait(send(request_id[0]))
+            if done.error.errors:
+                request_id[0] = str(uuid.uuid4())
+                raise OperationFailed(operation, done)
+
+        self._run("write", operation, attempt)
+
+    def _wait(self, op: compute_v1.Operation) -> compute_v1.Operation:
+        """Our own operations client's `wait` (never ExtendedOperation.result(), which polls
+        Google's host whatever the endpoint), until DONE."""
+        for _ in range(MAX_WAITS):
+            if op.status == DONE:
+                return op
+            op = self.read(*self._waiter(op))
+        raise RetryAfter(f"operation {op.name} is still running", delay=30.0)
+
+    def _waiter(self, op: compute_v1.Operation) -> tuple[str, Callable[[], compute_v1.Operation]]:
+        ops, where = self.clients, {"project": self.clients.project, "operation": op.name}
+        if op.zone:
+            request = {**where, "zone": last(op.zone)}
+            return "zoneOperations.wait", lambda: ops.zone_ops.wait(request, **WAIT)
+        if op.region:
+            request = {**where, "region": last(op.region)}
+            return "regionOperations.wait", lambda: ops.region_ops.wait(request, **WAIT)
+        return "globalOperations.wait", lambda: ops.global_ops.wait(where, **WAIT)
+
+    def pages(self, operation: str, fn: Callable[[], Iterable[T]]) -> list[T]:
+        """Every item of a paged read that is not a plain list (listInstances, aggregated)."""
+        return self.read(operation, lambda: list(fn()))
+
+
+def _snake(verb: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in verb)

@@ -1,0 +1,145 @@
+"""The load balancer a spec asks for, in Compute's terms (pure).
+
+Where it sits: the provider turns each `LoadBalancerSpec` into a `Desired` before any call;
+the steps compare it with what they read and write only the differences. One load balancer is
+a regional health check, a regional backend service over the cluster's per-zone instance
+groups, one forwarding rule per protocol on one address, and two firewall rules (Service ports
+from the source ranges; the health-check port from Google's probers).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lbcontroller.naming import child_name
+from lbcontroller.spec import HealthCheck, LoadBalancerRef, LoadBalancerSpec
+from providers.gcp.marks import Mark
+from providers.gcp.options import options_of
+from providers.gcp.where import Where
+
+MAX_NAME = 63
+PROTOCOLS = ("TCP", "UDP")
+MAX_RULE_PORTS = 5  # a forwarding rule lists at most 5 ports; more: all ports
+PROBER_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
+EXTERNAL_PROBER_RANGES = (*PROBER_RANGES, "209.85.152.0/22", "209.85.204.0/22")
+
+
+def group_name(cluster: str) -> str:
+    """The cluster's unmanaged instance group, the same name in every zone."""
+    return child_name("k8s-ig", cluster, limit=MAX_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """The names of one load balancer's resources."""
+
+    lb: str  # health check, backend service, address and Service firewall
+    health_firewall: str
+    group: str
+
+    @classmethod
+    def of(cls, ref: LoadBalancerRef) -> Names:
+        """The names of `ref`'s load balancer."""
+        return cls(
+            lb=ref.name,
+            health_firewall=child_name(ref.name, "hc", limit=MAX_NAME),
+            group=group_name(ref.cluster),
+        )
+
+    def rule(self, protocol: str) -> str:
+        """The forwarding rule of one protocol."""
+        return child_name(self.lb, protocol.lower(), limit=MAX_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One forwarding rule: a protocol and its ports (empty: all ports)."""
+
+    name: str
+    protocol: str
+    ports: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    """Everything the steps converge one load balancer to."""
+
+    where: Where
+    mark: Mark
+    names: Names
+    scheme: str  # EXTERNAL or INTERNAL
+    rules: tuple[Rule, ...]
+    ports: Mapping[str, tuple[str, ...]]  # protocol -> every Service port, for the firewall
+    health: HealthCheck
+    source_ranges: tuple[str, ...]
+    members: Mapping[str, frozenset[str]]  # zone -> instance names
+    user_address: str | None  # the name of a user-reserved address
+    requested_ip: str | None
+    subnetwork: str | None  # internal only: a full link, None for the network's default
+    global_access: bool
+
+    @property
+    def internal(self) -> bool:
+        """Whether the load balancer is internal."""
+        return self.scheme == "INTERNAL"
+
+    @property
+    def protocol(self) -> str:
+        """The backend service's protocol: the only one, or UNSPECIFIED for TCP and UDP."""
+        return self.rules[0].protocol if len(self.rules) == 1 else "UNSPECIFIED"
+
+    @property
+    def prober_ranges(self) -> tuple[str, ...]:
+        """Where Google's health checks come from."""
+        return PROBER_RANGES if self.internal else EXTERNAL_PROBER_RANGES
+
+
+def _ports(spec: LoadBalancerSpec[Any]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, set[int]] = {}
+    for listener in spec.listeners:
+        found.setdefault(listener.protocol, set()).add(listener.port)
+    return {proto: tuple(str(p) for p in sorted(ports)) for proto, ports in sorted(found.items())}
+
+
+def _members(spec: LoadBalancerSpec[Any], where: Where) -> dict[str, frozenset[str]]:
+    zones: dict[str, set[str]] = {}
+    for backend in spec.backends:
+        found = where.instance(backend.provider_id)
+        if found is not None:
+            zones.setdefault(found[0], set()).add(found[1])
+    return {zone: frozenset(names) for zone, names in sorted(zones.items())}
+
+
+def ipv4_ranges(ranges: tuple[str, ...]) -> tuple[str, ...]:
+    """The IPv4 ranges among `ranges` (the load balancer is IPv4 only)."""
+    return tuple(r for r in ranges if ipaddress.ip_network(r).version == 4)
+
+
+def desired(spec: LoadBalancerSpec[Any], where: Where) -> Desired:
+    """What the spec asks for; `validate` has refused what GCP cannot serve."""
+    options = options_of(spec)
+    names = Names.of(spec.ref)
+    ports = _ports(spec)
+    rules = tuple(
+        Rule(names.rule(proto), proto, found if len(found) <= MAX_RULE_PORTS else ())
+        for proto, found in ports.items()
+    )
+    subnet = where.subnet(options.subnet) if options.subnet else where.subnetwork
+    return Desired(
+        where=where,
+        mark=Mark.of(spec.ref),
+        names=names,
+        scheme="INTERNAL" if options.internal else "EXTERNAL",
+        rules=rules,
+        ports=ports,
+        health=spec.health_check,
+        source_ranges=ipv4_ranges(spec.source_ranges),
+        members=_members(spec, where),
+        user_address=options.address,
+        requested_ip=spec.requested_ip,
+        subnetwork=subnet if options.internal else None,
+        global_access=options.global_access,
+    )

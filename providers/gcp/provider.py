@@ -1,0 +1,74 @@
+"""The GCP provider: lbcontroller's `Provider` verbs over backend service-based passthrough
+network load balancers (external by default, internal on request).
+
+Where it sits: built by `providers.gcp.build`; the reconciler calls these verbs. Each verb
+turns the spec into the desired state (pure), then hands it to `converge` or `teardown` with a
+`Journal` that either applies the steps (ensure, update_backends, ensure_deleted) or only lists
+them (plan, plan_delete).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lbcontroller.model import Ingress
+from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
+from lbcontroller.spec import LoadBalancerRef, LoadBalancerSpec
+from providers.gcp import converge, owned, teardown
+from providers.gcp.context import Context
+from providers.gcp.desired import desired
+from providers.gcp.options import GcpOptions, parse_options
+from providers.gcp.steps import Journal
+from providers.gcp.validate import validate
+
+
+@dataclass(frozen=True, slots=True)
+class GcpLoadBalancers:
+    """Implements `lbcontroller.provider.Provider` for Google Compute Engine."""
+
+    name: str  # the provider's configured name
+    ctx: Context
+
+    def parse_options(self, annotations: Mapping[str, str]) -> GcpOptions:
+        """The Service's GCP annotations as typed options (pure; InvalidAnnotation)."""
+        return parse_options(annotations)
+
+    def validate(self, spec: LoadBalancerSpec[Any]) -> None:
+        """Refuse what GCP cannot serve (pure; Unsupported / PermanentError)."""
+        validate(spec)
+
+    def ensure(self, spec: LoadBalancerSpec[Any], *, verify: bool = False) -> LoadBalancerStatus:
+        """Create or converge the Service's load balancer, backends included.
+
+        Every part is always read and compared (five reads plus one per zone when converged),
+        so `verify` (the periodic drift resync) changes nothing here.
+        """
+        self.validate(spec)
+        ip = converge.converge(self.ctx, desired(spec, self.ctx.where), journal=Journal(apply=True))
+        return LoadBalancerStatus(ingress=(Ingress(ip=ip),))
+
+    def update_backends(self, spec: LoadBalancerSpec[Any]) -> None:
+        """Add and remove group members only (nothing when the LB does not exist yet)."""
+        d = desired(spec, self.ctx.where)
+        converge.refresh_backends(self.ctx, d, journal=Journal(apply=True))
+
+    def ensure_deleted(self, ref: LoadBalancerRef) -> None:
+        """Delete everything of ours for `ref`; absent is success."""
+        Journal(apply=True).do(teardown.steps(self.ctx, ref))
+
+    def plan(self, spec: LoadBalancerSpec[Any]) -> Sequence[PlannedChange]:
+        """The writes `ensure(spec)` would make now (reads only)."""
+        self.validate(spec)
+        journal = Journal(apply=False)
+        converge.converge(self.ctx, desired(spec, self.ctx.where), journal=journal)
+        return journal.changes
+
+    def plan_delete(self, ref: LoadBalancerRef) -> Sequence[PlannedChange]:
+        """The writes `ensure_deleted(ref)` would make now (reads only)."""
+        return [step.change for step in teardown.steps(self.ctx, ref)]
+
+    def list_owned(self) -> Sequence[OwnedLoadBalancer]:
+        """Every load balancer (backend service) marked as this cluster's."""
+        return owned.list_owned(self.ctx)

@@ -1,0 +1,118 @@
+"""Forwarding rules: one per protocol, all on the load balancer's one address.
+
+Where it sits: `ensure` deletes the rules that are no longer wanted or no longer match (a
+forwarding rule's ports, protocol and address cannot be patched) before the backend service
+changes, and creates the missing ones once the address is settled, on the same IP: a port
+change re-creates the rule and keeps the address.
+"""
+
+from __future__ import annotations
+
+from google.cloud import compute_v1
+
+from lbcontroller.provider import PlannedChange
+from providers.gcp.context import Context
+from providers.gcp.desired import PROTOCOLS, Desired, Names, Rule
+from providers.gcp.marks import Mark
+from providers.gcp.options import ADDRESSES
+from providers.gcp.sdk import blame
+from providers.gcp.steps import Step, delete
+from providers.gcp.where import path
+
+KIND = "forwarding-rule"
+
+
+def names_of(names: Names) -> list[str]:
+    """The names a load balancer's rules can have (one per protocol)."""
+    return [names.rule(protocol) for protocol in PROTOCOLS]
+
+
+def read(ctx: Context, names: Names, *, mark: Mark) -> dict[str, compute_v1.ForwardingRule]:
+    """The load balancer's rules (any protocol), each checked to be ours."""
+    return mark.all_checked(ctx.api.named(ctx.forwarding_rules, names_of(names)), KIND)
+
+
+def wanted(d: Desired, rule: Rule, *, ip: str) -> compute_v1.ForwardingRule:
+    """The forwarding rule of one protocol, on `ip`."""
+    out = compute_v1.ForwardingRule(
+        name=rule.name,
+        description=d.mark.description,
+        labels=d.mark.labels,
+        I_p_address=ip,
+        I_p_protocol=rule.protocol,
+        load_balancing_scheme=d.scheme,
+        backend_service=d.where.regional("backendServices", d.names.lb),
+    )
+    if rule.ports:
+        out.ports = list(rule.ports)
+    else:
+        out.all_ports = True
+    if d.internal:
+        out.network = d.where.network
+        if d.subnetwork:
+            out.subnetwork = d.subnetwork
+        if d.global_access:
+            out.allow_global_access = True
+    return out
+
+
+def _span(rule: compute_v1.ForwardingRule) -> tuple[str, ...]:
+    """The ports a rule forwards, however the API spells them (ports, allPorts, portRange)."""
+    if rule.ports:
+        return tuple(sorted(rule.ports))
+    every = rule.all_ports or rule.port_range in ("", "1-65535")
+    return ("all",) if every else (rule.port_range,)
+
+
+def _matches(current: compute_v1.ForwardingRule, want: compute_v1.ForwardingRule) -> bool:
+    same = (
+        current.I_p_address == want.I_p_address
+        and current.I_p_protocol == want.I_p_protocol
+        and current.load_balancing_scheme == want.load_balancing_scheme
+        and path(current.backend_service) == path(want.backend_service)
+        and _span(current) == _span(want)
+        and current.allow_global_access == want.allow_global_access
+    )
+    return same and (not want.subnetwork or path(current.subnetwork) == path(want.subnetwork))
+
+
+def kept(d: Desired, found: dict[str, compute_v1.ForwardingRule], *, ip: str) -> set[str]:
+    """The names of the found rules that are wanted exactly so, on `ip`."""
+    want = {rule.name: wanted(d, rule, ip=ip) for rule in d.rules}
+    return {name for name, rule in found.items() if name in want and _matches(rule, want[name])}
+
+
+def teardown(
+    ctx: Context, found: dict[str, compute_v1.ForwardingRule], *, keep: set[str]
+) -> list[Step]:
+    """Delete the rules not kept."""
+    return [
+        delete(
+            ctx.api,
+            ctx.forwarding_rules,
+            name,
+            label=KIND,
+            detail=f"{rule.I_p_protocol} on {rule.I_p_address}",
+        )
+        for name, rule in sorted(found.items())
+        if name not in keep
+    ]
+
+
+def _create(ctx: Context, d: Desired, want: compute_v1.ForwardingRule) -> Step:
+    ports = ",".join(want.ports) or "all ports"
+    detail = f"{want.I_p_protocol} {ports} on {want.I_p_address}"
+    change = PlannedChange("create", KIND, want.name, "forwardingRules.insert", detail)
+    chosen = f"metadata.annotations[{ADDRESSES}]" if d.user_address else None
+    field = "spec.loadBalancerIP" if d.requested_ip else chosen
+
+    def run() -> None:
+        with blame(field, what=f"the forwarding rule {want.name} on {want.I_p_address}"):
+            ctx.api.insert(ctx.forwarding_rules, want)
+
+    return Step(change, run)
+
+
+def creation(ctx: Context, d: Desired, *, keep: set[str], ip: str) -> list[Step]:
+    """Create the wanted rules that were missing or torn down."""
+    return [_create(ctx, d, wanted(d, rule, ip=ip)) for rule in d.rules if rule.name not in keep]

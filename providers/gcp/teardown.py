@@ -1,0 +1,66 @@
+"""Deleting one load balancer: only what carries our mark, in dependency order.
+
+Where it sits: the provider's `ensure_deleted` (apply) and `plan_delete` (list). Forwarding
+rules go first (they hold the address and the backend service), then the backend service, the
+health check, the cluster's groups it named (each only when no other backend service uses it:
+the API refuses that, and the refusal is success here), the firewall rules and our address. A
+user-reserved address is never ours, so never deleted; anything same-named without our mark
+is left alone. Absent counts as done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from lbcontroller.spec import LoadBalancerRef
+from providers.gcp import address, backend, firewalls, groups, health, rules
+from providers.gcp.api import Collection
+from providers.gcp.context import Context
+from providers.gcp.desired import Names
+from providers.gcp.marks import Mark
+from providers.gcp.steps import Step, delete
+
+log = logging.getLogger(__name__)
+
+
+def _ours(mark: Mark, found: object, kind: str) -> bool:
+    if found is None:
+        return False
+    if mark.on(found):
+        return True
+    log.warning("leaving a same-named %s that is not ours: %s", kind, getattr(found, "name", ""))
+    return False
+
+
+def _single(ctx: Context, kind: Collection[Any], name: str, mark: Mark, label: str) -> list[Step]:
+    found = ctx.api.get(kind, name)
+    return [delete(ctx.api, kind, name, label=label)] if _ours(mark, found, label) else []
+
+
+def _named(
+    ctx: Context, kind: Collection[Any], names: Iterable[str], mark: Mark, label: str
+) -> list[Step]:
+    found = ctx.api.named(kind, names)
+    return [
+        delete(ctx.api, kind, name, label=label)
+        for name, item in sorted(found.items())
+        if _ours(mark, item, label)
+    ]
+
+
+def steps(ctx: Context, ref: LoadBalancerRef) -> list[Step]:
+    """Read what is there (ours only) and return its deletion, in dependency order."""
+    names, mark = Names.of(ref), Mark.of(ref)
+    out = _named(ctx, ctx.forwarding_rules, rules.names_of(names), mark, rules.KIND)
+    service = ctx.api.get(ctx.backend_services, names.lb)
+    zones: set[str] = set()
+    if _ours(mark, service, backend.KIND):
+        zones = groups.zones_of(service, group=names.group)
+        out.append(delete(ctx.api, ctx.backend_services, names.lb, label=backend.KIND))
+    out += _single(ctx, ctx.health_checks, names.lb, mark, health.KIND)
+    out += [groups.retirement(ctx, zone=zone, group=names.group) for zone in sorted(zones)]
+    out += _named(ctx, ctx.firewalls, firewalls.names_of(names), mark, firewalls.KIND)
+    out += _single(ctx, ctx.addresses, names.lb, mark, address.KIND)
+    return out

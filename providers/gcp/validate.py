@@ -1,0 +1,58 @@
+"""What the GCP provider refuses to build, checked before any call (pure).
+
+Where it sits: the reconciler calls the provider's `validate(spec)` after `build_spec` and
+before `ensure`; a refusal becomes a Warning Event and nothing is created.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from lbcontroller.errors import PermanentError, Unsupported
+from lbcontroller.spec import LoadBalancerSpec
+from providers.gcp.desired import PROTOCOLS, ipv4_ranges
+from providers.gcp.options import ADDRESSES, options_of
+
+HEALTH_PROTOCOLS = ("HTTP", "TCP")
+
+
+def validate(spec: LoadBalancerSpec[Any]) -> None:
+    """Raise Unsupported / PermanentError for what GCP (or this provider) cannot serve."""
+    for listener in spec.listeners:
+        if listener.protocol not in PROTOCOLS:
+            raise Unsupported(
+                f"spec.ports protocol {listener.protocol} (port {listener.port}): GCP passthrough "
+                "load balancers carry TCP and UDP here",
+                field="spec.ports",
+            )
+    if "IPv4" not in spec.ip_families:
+        raise Unsupported("IPv6-only Services are not supported", field="spec.ipFamilies")
+    if spec.health_check.protocol not in HEALTH_PROTOCOLS:
+        raise Unsupported(f"a {spec.health_check.protocol} health check is not supported")
+    if not ipv4_ranges(spec.source_ranges):
+        raise Unsupported(
+            "loadBalancerSourceRanges has no IPv4 range (the load balancer is IPv4 only)",
+            field="spec.loadBalancerSourceRanges",
+        )
+    _check_ip(spec)
+
+
+def _check_ip(spec: LoadBalancerSpec[Any]) -> None:
+    ip = spec.requested_ip
+    if ip is None:
+        return
+    if options_of(spec).address is not None:
+        raise PermanentError(
+            f"set either spec.loadBalancerIP or the annotation {ADDRESSES}, not both",
+            field="spec.loadBalancerIP",
+        )
+    version: int
+    try:
+        version = ipaddress.ip_address(ip).version
+    except ValueError:
+        version = 0
+    if version != 4:
+        raise PermanentError(
+            f"spec.loadBalancerIP {ip!r} is not an IPv4 address", field="spec.loadBalancerIP"
+        )

@@ -1,0 +1,110 @@
+"""parse_options and validate, table-driven; pure, no server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lbcontroller.errors import InvalidAnnotation, PermanentError, Unsupported
+from lbcontroller.spec import SpecSettings, build_spec
+from providers.gcp.options import (
+    ADDRESSES,
+    GLOBAL_ACCESS,
+    LEGACY_TYPE,
+    NETWORK_TIER,
+    RBS,
+    SUBNET,
+    TYPE,
+    GcpOptions,
+    parse_options,
+)
+from providers.gcp.validate import validate
+
+from .support import CLUSTER, service
+
+INTERNAL = {TYPE: "Internal"}
+
+
+@pytest.mark.parametrize(
+    ("annotations", "expected"),
+    [
+        ({}, GcpOptions()),
+        ({TYPE: "Internal"}, GcpOptions(internal=True)),
+        ({TYPE: "internal"}, GcpOptions(internal=True)),
+        ({TYPE: "External"}, GcpOptions(internal=False)),
+        ({LEGACY_TYPE: "Internal"}, GcpOptions(internal=True)),
+        ({TYPE: "Internal", LEGACY_TYPE: "Internal"}, GcpOptions(internal=True)),
+        ({**INTERNAL, SUBNET: "nodes"}, GcpOptions(internal=True, subnet="nodes")),
+        ({**INTERNAL, GLOBAL_ACCESS: "true"}, GcpOptions(internal=True, global_access=True)),
+        ({ADDRESSES: "my-ip"}, GcpOptions(address="my-ip")),
+        ({ADDRESSES: " my-ip , "}, GcpOptions(address="my-ip")),
+        ({NETWORK_TIER: "Premium"}, GcpOptions()),
+        ({RBS: "enabled"}, GcpOptions()),
+        ({"unrelated.example.com/x": "y"}, GcpOptions()),
+    ],
+)
+def test_parse_options(annotations: dict[str, str], expected: GcpOptions) -> None:
+    assert parse_options(annotations) == expected
+
+
+@pytest.mark.parametrize(
+    ("annotations", "culprit", "reason"),
+    [
+        ({TYPE: "Private"}, TYPE, "expected one of Internal, External"),
+        ({TYPE: "Internal", LEGACY_TYPE: "External"}, LEGACY_TYPE, "contradicts"),
+        ({SUBNET: "nodes"}, SUBNET, "needs networking.gke.io/load-balancer-type: Internal"),
+        ({GLOBAL_ACCESS: "true"}, GLOBAL_ACCESS, "needs"),
+        ({**INTERNAL, GLOBAL_ACCESS: "maybe"}, GLOBAL_ACCESS, "expected true or false"),
+        ({**INTERNAL, SUBNET: "Nodes_1"}, SUBNET, "is not a resource name"),
+        ({ADDRESSES: "v4,v6"}, ADDRESSES, "one IPv4 address name only"),
+        ({ADDRESSES: "1.2.3.4"}, ADDRESSES, "is not a resource name"),
+        ({NETWORK_TIER: "Standard"}, NETWORK_TIER, "only 'Premium'"),
+        ({RBS: "disabled"}, RBS, "only 'enabled'"),
+        ({"networking.gke.io/weighted-load-balancing": "pods-per-node"}, "networking", "not"),
+    ],
+)
+def test_parse_options_refuses(annotations: dict[str, str], culprit: str, reason: str) -> None:
+    with pytest.raises(InvalidAnnotation) as caught:
+        parse_options(annotations)
+    assert caught.value.annotation.startswith(culprit)
+    assert caught.value.value == annotations[caught.value.annotation]
+    assert reason in caught.value.message
+
+
+def _spec(annotations: dict[str, str] | None = None, **raw: Any) -> Any:
+    ports = raw.pop("ports", ((80, "TCP", 30080),))
+    svc = service(ports=ports, annotations=annotations, **raw)
+    return build_spec(svc, (), SpecSettings(cluster=CLUSTER), parse_options)
+
+
+@pytest.mark.parametrize(
+    ("annotations", "raw"),
+    [
+        ({}, {}),
+        ({}, {"ports": ((80, "TCP", 30080), (53, "UDP", 30053))}),
+        ({}, {"loadBalancerIP": "198.51.100.7"}),
+        ({ADDRESSES: "mine"}, {}),
+        ({}, {"ipFamilies": ["IPv4", "IPv6"], "loadBalancerSourceRanges": ["10.0.0.0/8", "::/0"]}),
+    ],
+)
+def test_validate_accepts(annotations: dict[str, str], raw: dict[str, Any]) -> None:
+    validate(_spec(annotations, **raw))
+
+
+@pytest.mark.parametrize(
+    ("annotations", "raw", "error", "text"),
+    [
+        ({}, {"ports": ((80, "SCTP", 30080),)}, Unsupported, "SCTP"),
+        ({}, {"ipFamilies": ["IPv6"]}, Unsupported, "IPv6-only"),
+        ({}, {"loadBalancerSourceRanges": ["2001:db8::/32"]}, Unsupported, "no IPv4 range"),
+        ({ADDRESSES: "mine"}, {"loadBalancerIP": "198.51.100.7"}, PermanentError, "not both"),
+        ({}, {"loadBalancerIP": "2001:db8::1"}, PermanentError, "not an IPv4 address"),
+        ({}, {"loadBalancerIP": "somewhere"}, PermanentError, "not an IPv4 address"),
+    ],
+)
+def test_validate_refuses(
+    annotations: dict[str, str], raw: dict[str, Any], error: type[Exception], text: str
+) -> None:
+    with pytest.raises(error, match=text):
+        validate(_spec(annotations, **raw))
