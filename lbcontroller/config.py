@@ -125,6 +125,10 @@ class Config(_Model):
     default_provider: str | None = Field(
         default=None, description="the provider that claims Services with no loadBalancerClass"
     )
+    class_prefixes: list[str] = Field(
+        default_factory=lambda: ["lbcontroller.io/"],
+        description="a class with one of these prefixes that no provider serves gets a Warning",
+    )
     controller: ControllerSettings = ControllerSettings()
     providers: list[ProviderConfig] = Field(min_length=1)
 

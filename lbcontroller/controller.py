@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from lbcontroller.cache import Informer
 from lbcontroller.config import ControllerSettings
-from lbcontroller.errors import PermanentError, RetryAfter
+from lbcontroller.errors import InvalidAnnotation, PermanentError, RetryAfter
 from lbcontroller.events import EventRecorder
 from lbcontroller.kube import Conflict, KubeClient
 from lbcontroller.leader import LeaseElector
@@ -173,7 +173,7 @@ class Controller:
             self.queue.add_after(key, exc.delay)
         except PermanentError as exc:
             result = "invalid"
-            self._warn(key, exc.message)
+            self._warn(key, _naming_the_field(exc))
             self.metrics.bad_input.labels(provider).inc()
             self.queue.forget(key)
         except Conflict:
@@ -257,3 +257,10 @@ class Controller:
         self.metrics.leader.set(0)
         if self.elector is not None:
             self.elector.release()
+
+
+def _naming_the_field(exc: PermanentError) -> str:
+    """The error's message, led by the field it is about unless it names it already."""
+    if exc.field is None or isinstance(exc, InvalidAnnotation) or exc.field in exc.message:
+        return exc.message
+    return f"{exc.field}: {exc.message}"

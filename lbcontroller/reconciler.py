@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lbcontroller.errors import PermanentError
 from lbcontroller.events import EventRecorder
 from lbcontroller.kube import KubeClient
 from lbcontroller.metrics import Metrics
@@ -72,6 +73,11 @@ class Reconciler:
         wanted, made_by = self._router.wanted(service), recorded(service)
         if made_by is not None and made_by != wanted:
             service = self._clean_up(service, made_by)
+        if service is not None and (cls := self._router.unserved(service)):
+            raise PermanentError(
+                f"no configured provider serves loadBalancerClass {cls!r}",
+                field="spec.loadBalancerClass",
+            )
         if wanted is None or service is None:
             return
         self._converge(service, wanted, force=force)

@@ -51,4 +51,9 @@ def build_router(config: Config, *, metrics: Metrics) -> Router:
         settings = SpecSettings(cluster=config.cluster_name, node_selector=entry.node_selector)
         routes[entry.name] = Route(provider, settings)
     classes = {cls: entry.name for entry in config.providers for cls in entry.classes}
-    return Router(routes=routes, classes=classes, default=config.default_provider)
+    return Router(
+        routes=routes,
+        classes=classes,
+        default=config.default_provider,
+        prefixes=tuple(config.class_prefixes),
+    )

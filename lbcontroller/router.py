@@ -36,10 +36,12 @@ class Router:
         routes: Mapping[str, Route],
         classes: Mapping[str, str],
         default: str | None,
+        prefixes: tuple[str, ...] = (),
     ) -> None:
         self.routes = dict(routes)
         self._classes = dict(classes)
         self._default = default
+        self._prefixes = prefixes
 
     def wanted(self, service: Service) -> str | None:
         """The name of the provider that should serve `service` now, or None."""
@@ -49,9 +51,16 @@ class Router:
             return self._default
         return self._classes.get(service.lb_class)
 
+    def unserved(self, service: Service) -> str | None:
+        """A class that looks like ours (one of our prefixes) but no provider serves, if so."""
+        cls = service.lb_class
+        if service.type != "LoadBalancer" or cls is None or cls in self._classes:
+            return None
+        return cls if cls.startswith(self._prefixes) and self._prefixes else None
+
     def claims(self, service: Service) -> bool:
         """Whether the Service is, or was, ours: wanted now or carrying our record."""
-        return self.wanted(service) is not None or recorded(service) is not None
+        return any((self.wanted(service), recorded(service), self.unserved(service)))
 
 
 def recorded(service: Service) -> str | None:

@@ -16,6 +16,7 @@ from providers.aws.options import AwsOptions, options_of
 from providers.aws.plan import subnets_of
 
 MAX_LISTENERS = 50  # per load balancer, both kinds
+MAX_RULES = 60  # AWS's default quota of inbound rules per security group
 
 
 def validate(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> None:
@@ -27,6 +28,7 @@ def validate(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> 
         _check_mixed_ports(spec.listeners)
     if len(spec.listeners) > MAX_LISTENERS:
         raise Unsupported(f"more than {MAX_LISTENERS} ports", field="spec.ports")
+    _check_rule_count(spec)
     subnets = subnets_of(options, default_subnets)
     if options.eip_allocations and len(options.eip_allocations) != len(subnets):
         raise InvalidAnnotation(
@@ -41,6 +43,18 @@ def validate(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> 
         )
     if "IPv4" not in spec.ip_families:
         raise Unsupported("IPv6-only Services are not supported", field="spec.ipFamilies")
+
+
+def _check_rule_count(spec: LoadBalancerSpec[Any]) -> None:
+    """Each source range opens each port: one security-group rule per pair (k#68684)."""
+    ports = {(x.protocol, x.node_port) for x in spec.listeners}
+    rules = len(ports) * len(spec.source_ranges)
+    if rules > MAX_RULES:
+        raise Unsupported(
+            f"{len(spec.source_ranges)} source ranges x {len(ports)} ports need {rules} "
+            f"security-group rules, over AWS's default limit of {MAX_RULES} per group",
+            field="spec.loadBalancerSourceRanges",
+        )
 
 
 def _check_protocol(listener: Listener, options: AwsOptions) -> None:

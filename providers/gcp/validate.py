@@ -15,6 +15,7 @@ from providers.gcp.desired import PROTOCOLS, ipv4_ranges
 from providers.gcp.options import ADDRESSES, options_of
 
 HEALTH_PROTOCOLS = ("HTTP", "TCP")
+MAX_SOURCE_RANGES = 5000  # source ranges one VPC firewall rule may hold
 
 
 def validate(spec: LoadBalancerSpec[Any]) -> None:
@@ -30,9 +31,16 @@ def validate(spec: LoadBalancerSpec[Any]) -> None:
         raise Unsupported("IPv6-only Services are not supported", field="spec.ipFamilies")
     if spec.health_check.protocol not in HEALTH_PROTOCOLS:
         raise Unsupported(f"a {spec.health_check.protocol} health check is not supported")
-    if not ipv4_ranges(spec.source_ranges):
+    ranges = ipv4_ranges(spec.source_ranges)
+    if not ranges:
         raise Unsupported(
             "loadBalancerSourceRanges has no IPv4 range (the load balancer is IPv4 only)",
+            field="spec.loadBalancerSourceRanges",
+        )
+    if len(ranges) > MAX_SOURCE_RANGES:
+        raise Unsupported(
+            f"loadBalancerSourceRanges has {len(ranges)} ranges; a GCP firewall rule holds at "
+            f"most {MAX_SOURCE_RANGES}",
             field="spec.loadBalancerSourceRanges",
         )
     _check_ip(spec)
