@@ -24,7 +24,7 @@ from lbcontroller.metrics import Metrics
 from lbcontroller.model import Node, Service, node_from_json, service_from_json
 from lbcontroller.nodes import backend_relevant
 from lbcontroller.reconciler import Reconciler
-from lbcontroller.router import Router, recorded
+from lbcontroller.router import Router
 from lbcontroller.workqueue import WorkQueue
 
 log = logging.getLogger(__name__)
@@ -134,14 +134,13 @@ class Controller:
         self.metrics.nodesync_seconds.observe(time.monotonic() - started)
 
     def _resync_loop(self) -> None:
-        period = self.settings.resync_period
-        while period > 0 and not self._stop.wait(period):
+        while not self._stop.wait(self.settings.resync_period):
             self.resync()
 
     def resync(self) -> None:
         """Re-ensure every Service we serve (drift repair), even if nothing changed."""
         for service in self.services.items():
-            if self.router.wanted(service) or recorded(service):
+            if self.router.wanted(service) or self.router.made_by(service):
                 with self._lock:
                     self._forced.add(service.key)
                 self.queue.add(service.key)
@@ -191,7 +190,7 @@ class Controller:
         service = self.services.get(key)
         if service is None:
             return ""
-        return self.router.wanted(service) or recorded(service) or ""
+        return self.router.wanted(service) or self.router.made_by(service) or ""
 
     def _warn(self, key: str, message: str) -> None:
         service = self.services.get(key)
@@ -234,7 +233,8 @@ class Controller:
         for i in range(self.settings.workers):
             self._spawn(f"worker-{i}", self._worker)
         self._spawn("node-sync", self._node_sync_loop)
-        self._spawn("resync", self._resync_loop)
+        if self.settings.resync_period > 0:
+            self._spawn("resync", self._resync_loop)
         for service in self.services.items():
             if self.router.claims(service):
                 self.queue.add(service.key)

@@ -16,7 +16,7 @@ from lbcontroller.errors import PermanentError
 from lbcontroller.gc import find_orphans
 from lbcontroller.model import Node, Service
 from lbcontroller.provider import OwnedLoadBalancer, PlannedChange
-from lbcontroller.router import Router, recorded
+from lbcontroller.router import Router
 from lbcontroller.spec import build_spec, ref_for
 
 
@@ -49,8 +49,8 @@ class ServicePlan:
 
 def _plan_service(service: Service, nodes: list[Node], router: Router) -> list[ServicePlan]:
     plans = []
-    wanted, made_by = router.wanted(service), recorded(service)
-    if made_by is not None and made_by != wanted and made_by in router.routes:
+    wanted, made_by = router.wanted(service), router.made_by(service)
+    if made_by is not None and made_by != wanted:
         route = router.routes[made_by]
         changes = route.provider.plan_delete(ref_for(route.settings.cluster, service))
         plans.append(ServicePlan(service.key, made_by, tuple(changes)))

@@ -70,7 +70,7 @@ class Reconciler:
         if service is None:
             self._forget(key)
             return
-        wanted, made_by = self._router.wanted(service), recorded(service)
+        wanted, made_by = self._router.wanted(service), self._router.made_by(service)
         if made_by is not None and made_by != wanted:
             service = self._clean_up(service, made_by)
         if service is not None and (cls := self._router.unserved(service)):
@@ -87,10 +87,7 @@ class Reconciler:
             self._applied.pop(key, None)
 
     def _route(self, name: str) -> Route:
-        route = self._router.routes.get(name)
-        if route is None:
-            raise RuntimeError(f"provider {name!r} made this load balancer but is not configured")
-        return route
+        return self._router.routes[name]
 
     def _clean_up(self, service: Service, made_by: str) -> Service | None:
         route = self._route(made_by)
@@ -128,7 +125,7 @@ class Reconciler:
                 return
         else:
             force = False
-        if recorded(service) != wanted:
+        if recorded(service) != wanted:  # new, or made by a provider no longer configured
             service = self._add_finalizer(service, wanted)
         announce = not force and bool(last or not service.ingress)
         self._ensure(service, route, spec, announce=announce, verify=force)

@@ -60,7 +60,16 @@ class Router:
 
     def claims(self, service: Service) -> bool:
         """Whether the Service is, or was, ours: wanted now or carrying our record."""
-        return any((self.wanted(service), recorded(service), self.unserved(service)))
+        return any((self.wanted(service), self.made_by(service), self.unserved(service)))
+
+    def made_by(self, service: Service) -> str | None:
+        """The configured provider that made the Service's load balancer, if any.
+
+        A record naming a provider this configuration lacks belongs to another controller
+        (another lbcontroller with its own config, in the same cluster): not ours to touch.
+        """
+        name = recorded(service)
+        return name if name in self.routes else None
 
 
 def recorded(service: Service) -> str | None:

@@ -7,13 +7,17 @@ API server; one test per row.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from google.cloud import compute_v1
 
 from devenv.demo_clouds import seed_aws, seed_gce
+from devenv.procs import free_port, http_ok, start, stop, wait_ready
 from devenv.state import EnvState
 from lbcontroller.config import load_config
 from lbcontroller.controller import Controller
@@ -24,7 +28,8 @@ from providers.aws import keys as aws
 from providers.gcp import options as gcp
 from tests.aws.support import Calls
 from tests.conftest import aws_backend_url, gce_url
-from tests.gcefake.gce import Admin
+from tests.gcefake.gce import PROJECT, REGION, Admin, Gce
+from tests.gcp import views
 from tests.gcp.support import Tally
 from tests.support.harness import running, settings, wait_for, wait_for_ingress
 from tests.support.objects import Nodes, create_service, events_for, get_service
@@ -194,3 +199,97 @@ def test_a_load_balancer_ip_aws_cannot_honour(cluster: Cluster) -> None:
 def test_a_class_no_provider_serves(cluster: Cluster) -> None:
     message = _refused(cluster, "lbcontroller.io/azure")
     assert "'lbcontroller.io/azure'" in message
+
+
+def test_a_load_balancer_ip_that_belongs_to_someone_else(
+    cluster: Cluster, devenv: EnvState
+) -> None:
+    gce = Gce(devenv.env["GCE_ENDPOINT_URL"])
+    squatter = compute_v1.ForwardingRule(
+        name="squatter", target=f"{gce.base}/zones/x/targetInstances/t"
+    )
+    gce.done(
+        gce.forwarding_rules.insert(
+            project=PROJECT, region=REGION, forwarding_rule_resource=squatter
+        )
+    )
+    taken = gce.forwarding_rules.get(project=PROJECT, region=REGION, forwarding_rule="squatter")
+    before = views.everything(gce)
+    cluster.gce_calls.start()
+    create_service(
+        cluster.kube,
+        cluster.namespace,
+        "bad",
+        lb_class=GCP,
+        ports=HTTP,
+        loadBalancerIP=taken.I_p_address,
+    )
+    message = cluster.warning_for("bad")
+    assert "spec.loadBalancerIP" in message
+    wait_for(cluster.controller.queue_idle, what="the queue to drain")
+    assert views.everything(gce) == before, "a refused Service left cloud resources behind"
+    _still_serving(cluster, GCP)
+    gce.close()
+
+
+@pytest.fixture
+def guarded_moto(tmp_path: Path) -> Iterator[str]:
+    """A second moto_server that checks credentials (INITIAL_NO_AUTH_ACTION_COUNT=0)."""
+    port = free_port()
+    proc = start(
+        "moto-auth",
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        logs=tmp_path,
+        env={"INITIAL_NO_AUTH_ACTION_COUNT": "0"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(proc, lambda: http_ok(f"{url}/moto-api/data.json"), timeout=30)
+        yield url
+    finally:
+        stop(proc)
+
+
+def test_a_provider_whose_credentials_are_wrong(
+    cluster: Cluster, guarded_moto: str, kube: KubeClient
+) -> None:
+    config = load_config(EXAMPLE).model_copy(deep=True)
+    wrong = config.providers[0].model_copy(
+        update={
+            "name": "aws-wrong",
+            "endpoint": guarded_moto,
+            "classes": ["test.lbcontroller.io/wrong"],
+        }
+    )
+    metrics = Metrics()
+    router = build_router(config.model_copy(update={"providers": [wrong]}), metrics=metrics)
+    controller = Controller(
+        client=kube,
+        router=router,
+        settings=settings(),
+        metrics=metrics,
+        identity="wrong-credentials",
+    )
+    with running(controller):
+        create_service(
+            kube, cluster.namespace, "locked", lb_class="test.lbcontroller.io/wrong", ports=HTTP
+        )
+        message = cluster.warning_for("locked")
+        assert "InvalidClientTokenId" in message or "credentials" in message.lower()
+        wait_for(
+            lambda: (
+                (
+                    metrics.registry.get_sample_value(
+                        "lbcontroller_loadbalancer_sync_total",
+                        {"provider": "aws-wrong", "result": "error"},
+                    )
+                    or 0
+                )
+                >= 2
+            ),
+            what="a retry",
+        )
+        svc = get_service(kube, cluster.namespace, "locked")
+        assert svc is not None and not svc.ingress
+        assert controller.healthy()
+    _still_serving(cluster, AWS)

@@ -7,14 +7,20 @@ from typing import Any
 import pytest
 
 from lbcontroller.model import FINALIZER
-from lbcontroller.router import PROVIDER_ANNOTATION, Router, recorded
+from lbcontroller.router import PROVIDER_ANNOTATION, Route, Router, recorded
+from lbcontroller.spec import SpecSettings
+from tests.support.recording import RecordingProvider
 from tests.unit.builders import service
 
 CLASSES = {"example.com/nlb": "aws-main", "example.com/gce": "gce"}
 
 
 def router(default: str | None = "aws-main") -> Router:
-    return Router(routes={}, classes=CLASSES, default=default)
+    routes = {
+        name: Route(RecordingProvider(name=name), SpecSettings(cluster="c"))
+        for name in ("aws-main", "gce")
+    }
+    return Router(routes=routes, classes=CLASSES, default=default)
 
 
 RECORD: dict[str, Any] = {
@@ -60,6 +66,15 @@ def test_recorded(changes: dict[str, Any], expected: str | None) -> None:
         pytest.param({"deleting": True, **RECORD}, True, id="deleting-recorded"),
         pytest.param(
             {"deleting": True, "lb_class": "example.com/gce"}, False, id="deleting-unrecorded"
+        ),
+        pytest.param(
+            {
+                "type": "ClusterIP",
+                "finalizers": (FINALIZER,),
+                "annotations": {PROVIDER_ANNOTATION: "another-controllers"},
+            },
+            False,
+            id="recorded-by-a-provider-we-lack",
         ),
     ],
 )
