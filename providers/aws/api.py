@@ -12,15 +12,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from mypy_boto3_ec2 import EC2Client
-from mypy_boto3_elb import ElasticLoadBalancingClient
-from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
 
 from lbcontroller.cloudcall import CloudCaller
 from lbcontroller.config import AwsProvider, RateLimit
@@ -28,6 +25,11 @@ from lbcontroller.provider import PlannedChange
 from lbcontroller.ratelimit import TokenBucket
 from providers.aws import dryrun
 from providers.aws.sdk import translate
+
+if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_elb import ElasticLoadBalancingClient
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
 
 P = ParamSpec("P")
 T = TypeVar("T")

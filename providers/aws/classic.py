@@ -7,10 +7,9 @@ already holds listeners, health check, policies and instances, so most checks co
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from mypy_boto3_elb.type_defs import ListenerTypeDef
 
 from lbcontroller.spec import LoadBalancerRef
 from providers.aws.api import Api
@@ -18,6 +17,9 @@ from providers.aws.found import Found, classic_tags, pick_owned
 from providers.aws.plan import ClassicListener, Plan
 from providers.aws.sdk import is_code
 from providers.aws.tags import to_list
+
+if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
+    from mypy_boto3_elb.type_defs import ListenerTypeDef
 
 PROXY_POLICY = "k8s-proxyprotocol-enabled"
 

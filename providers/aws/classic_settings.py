@@ -7,12 +7,15 @@ policy on every instance port, subnets and security groups.
 
 from __future__ import annotations
 
-from mypy_boto3_elb.type_defs import HealthCheckTypeDef
+from typing import TYPE_CHECKING
 
 from providers.aws.api import Api
 from providers.aws.classic import PROXY_POLICY
 from providers.aws.found import Found
 from providers.aws.plan import Plan
+
+if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
+    from mypy_boto3_elb.type_defs import HealthCheckTypeDef
 
 
 def converge(

@@ -8,10 +8,9 @@ NLB's listeners or, when a crash left it unattached, by its name; either way onl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from mypy_boto3_elbv2.literals import ProtocolEnumType
 
 from lbcontroller.errors import PermanentError
 from providers.aws.api import Api
@@ -19,6 +18,9 @@ from providers.aws.found import elbv2_tags
 from providers.aws.plan import Group, Health, Plan
 from providers.aws.sdk import is_code
 from providers.aws.tags import changed, owned_by, to_list
+
+if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
+    from mypy_boto3_elbv2.literals import ProtocolEnumType
 
 PROXY = "proxy_protocol_v2.enabled"
 PROTOCOLS: dict[str, ProtocolEnumType] = {"TCP": "TCP", "UDP": "UDP", "TCP_UDP": "TCP_UDP"}

@@ -12,14 +12,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from mypy_boto3_ec2.type_defs import IpPermissionTypeDef
 
 from providers.aws.api import Api
 from providers.aws.dryrun import Planned
 from providers.aws.rules import Rule
+
+if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
+    from mypy_boto3_ec2.type_defs import IpPermissionTypeDef
 
 RULE_OWNER = "lbcontroller.io/rule-owner"
 _GROUP_LOCK = threading.Lock()

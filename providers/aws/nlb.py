@@ -7,10 +7,9 @@ groups and listeners are `groups` and `listeners`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from mypy_boto3_elbv2.type_defs import SubnetMappingTypeDef
 
 from lbcontroller.spec import LoadBalancerRef
 from providers.aws.api import Api
@@ -18,6 +17,9 @@ from providers.aws.found import Found, elbv2_tags, pick_owned
 from providers.aws.plan import Plan
 from providers.aws.sdk import is_code
 from providers.aws.tags import EIPS, to_list
+
+if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
+    from mypy_boto3_elbv2.type_defs import SubnetMappingTypeDef
 
 CROSS_ZONE = "load_balancing.cross_zone.enabled"
 

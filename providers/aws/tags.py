@@ -7,10 +7,12 @@ provider modifies or deletes anything; `list_owned` rebuilds refs with `ref_from
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-
-from mypy_boto3_elbv2.type_defs import TagTypeDef
+from typing import TYPE_CHECKING
 
 from lbcontroller.spec import LoadBalancerRef
+
+if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
+    from mypy_boto3_elbv2.type_defs import TagTypeDef
 
 SERVICE_NAME = "kubernetes.io/service-name"
 MANAGED_BY = "lbcontroller.io/managed-by"
