@@ -11,9 +11,11 @@ $(VENV)/.stamp: pyproject.toml scripts/venv.sh
 	@bash scripts/venv.sh
 
 # Build or install what the local environment runs (cached outside git, so only the first
-# run is slow): kube-apiserver and etcd from the Go module proxy, LocalStack under Python 3.13.
+# run is slow): kube-apiserver, etcd and helm from the Go module proxy, LocalStack under
+# Python 3.13.
 prereqs: venv
 	@bash scripts/build-kube.sh >/dev/null
+	@bash scripts/build-helm.sh >/dev/null
 	@bash localstack/install.sh >/dev/null
 
 env-up: prereqs
