@@ -80,11 +80,24 @@ def _addresses(kube: KubeClient, timeout: float) -> dict[str, str]:
 
 def _table(addresses: dict[str, str], aws: AwsSeed, gce: GceSeed) -> None:
     holdings = {"lbcontroller.io/aws": aws.holdings(), "lbcontroller.io/gcp": gce.holdings()}
-    print(f"\n{'SERVICE':8} {'CLASS':30} {'CLOUD':6} {'ADDRESS':42} CREATED THERE")
-    for name, (lb_class, _) in SERVICES.items():
-        cloud = {"lbcontroller.io/aws": "aws", "lbcontroller.io/gcp": "gcp"}.get(lb_class, "-")
-        address = addresses.get(name, "<pending> (no provider serves this class)")
-        print(f"{name:8} {lb_class:30} {cloud:6} {address:42} {holdings.get(lb_class, '-')}")
+    clouds = {"lbcontroller.io/aws": "aws", "lbcontroller.io/gcp": "gcp"}
+    rows = [("SERVICE", "CLASS", "CLOUD", "ADDRESS", "CREATED THERE")]
+    rows += [
+        (
+            name,
+            lb_class,
+            clouds.get(lb_class, "-"),
+            addresses.get(name, "<pending> (no provider serves this class)"),
+            holdings.get(lb_class, "-"),
+        )
+        for name, (lb_class, _) in SERVICES.items()
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    print()
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[4]
+        )
     print()
 
 
