@@ -47,9 +47,10 @@ class Router:
         """The name of the provider that should serve `service` now, or None."""
         if service.type != "LoadBalancer" or service.deleting:
             return None
-        if service.lb_class is None:
-            return self._default
-        return self._classes.get(service.lb_class)
+        return self._for_class(service.lb_class)
+
+    def _for_class(self, lb_class: str | None) -> str | None:
+        return self._default if lb_class is None else self._classes.get(lb_class)
 
     def unserved(self, service: Service) -> str | None:
         """A class that looks like ours (one of our prefixes) but no provider serves, if so."""
@@ -67,8 +68,12 @@ class Router:
 
         A record naming a provider this configuration lacks belongs to another controller
         (another lbcontroller with its own config, in the same cluster): not ours to touch.
+        Our finalizer without a record, on a Service of a class we serve, is ours: so a
+        removed annotation never leaves a finalizer stuck.
         """
         name = recorded(service)
+        if name is None and FINALIZER in service.finalizers:  # the record was edited away:
+            return self._for_class(service.lb_class)  # our class's provider still cleans up
         return name if name in self.routes else None
 
 

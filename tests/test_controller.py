@@ -200,3 +200,16 @@ def test_a_service_that_stops_being_ours_loses_its_load_balancer(
     assert svc is not None and svc.type == "ClusterIP"
     assert svc.ingress == ()
     assert provider.snapshot()["lbs"] == {}
+
+
+def test_a_lost_record_never_leaves_the_finalizer_stuck(
+    kube: KubeClient, namespace: str, provider: RecordingProvider, controller: Controller
+) -> None:
+    create_service(kube, namespace, "web", lb_class=cls(namespace))
+    wait_for(lambda: converged(kube, namespace, "web"), what="ingress")
+    patch_service(
+        kube, namespace, "web", {"metadata": {"annotations": {"lbcontroller.io/provider": None}}}
+    )
+    delete_service(kube, namespace, "web")
+    wait_for(lambda: get_service(kube, namespace, "web") is None, what="the Service to go")
+    assert provider.snapshot()["lbs"] == {}
