@@ -7,10 +7,10 @@ import json
 import urllib.request
 
 import pytest
-from kubernetes.client import Configuration
 
 from devenv.state import EnvState
 from lbcontroller.kube import Conflict, Gone, KubeClient, KubeError
+from tests.support.tokens import token_client
 
 
 def _service(kube: KubeClient, namespace: str, name: str, **spec: object) -> dict[str, object]:
@@ -90,17 +90,7 @@ def _token_client(kube: KubeClient, devenv: EnvState, namespace: str) -> KubeCli
         f"/api/v1/namespaces/{namespace}/serviceaccounts",
         body={"metadata": {"name": "nobody"}},
     )
-    answer = kube.request(
-        "POST",
-        f"/api/v1/namespaces/{namespace}/serviceaccounts/nobody/token",
-        body={"spec": {"expirationSeconds": 600}},
-    )
-    configuration = Configuration()
-    configuration.host = devenv.env["KUBE_APISERVER"]
-    configuration.ssl_ca_cert = f"{devenv.env['LBC_DEVENV_DIR']}/pki/ca.crt"
-    configuration.api_key = {"BearerToken": answer["status"]["token"]}
-    configuration.api_key_prefix = {"BearerToken": "Bearer"}
-    return KubeClient(configuration)
+    return token_client(kube, devenv, namespace, "nobody")
 
 
 def test_service_account_without_role_is_refused(

@@ -25,6 +25,7 @@ from providers.aws.keys import HC_INTERVAL
 from tests.conftest import aws_backend_url, gce_url
 from tests.support.harness import wait_for, wait_for_ingress
 from tests.support.objects import Nodes, create_service, delete_service, get_service, patch_service
+from tests.support.tokens import service_account_token
 from tests.test_multicloud import EXAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,11 +51,7 @@ def _token_kubeconfig(kube: KubeClient, devenv: EnvState, namespace: str, path: 
             "subjects": [{"kind": "ServiceAccount", "name": "scanned", "namespace": namespace}],
         },
     )
-    token = kube.request(
-        "POST",
-        f"/api/v1/namespaces/{namespace}/serviceaccounts/scanned/token",
-        body={"spec": {"expirationSeconds": 3600}},
-    )["status"]["token"]
+    token = service_account_token(kube, namespace, "scanned", seconds=3600)
     path.write_text(
         yaml.safe_dump(
             {

@@ -12,11 +12,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from kubernetes.client import Configuration
-
 from devenv.state import EnvState
 from lbcontroller.kube import KubeClient
 from tests.helm.apply import JSON, KINDS, create, delete
+from tests.support.tokens import token_client
 
 RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
 
@@ -28,21 +27,6 @@ class Identity:
     namespace: str
     account: str
     client: KubeClient
-
-
-def token_client(kube: KubeClient, devenv: EnvState, namespace: str, account: str) -> KubeClient:
-    """A client authenticated by a fresh token of ServiceAccount `namespace/account`."""
-    answer = kube.request(
-        "POST",
-        f"/api/v1/namespaces/{namespace}/serviceaccounts/{account}/token",
-        body={"spec": {"expirationSeconds": 600}},
-    )
-    configuration = Configuration()
-    configuration.host = devenv.env["KUBE_APISERVER"]
-    configuration.ssl_ca_cert = f"{devenv.env['LBC_DEVENV_DIR']}/pki/ca.crt"
-    configuration.api_key = {"BearerToken": answer["status"]["token"]}
-    configuration.api_key_prefix = {"BearerToken": "Bearer"}
-    return KubeClient(configuration)
 
 
 @contextmanager

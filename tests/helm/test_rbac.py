@@ -22,7 +22,7 @@ from lbcontroller.kube import MERGE_PATCH, KubeClient, KubeError
 from lbcontroller.model import FINALIZER
 from lbcontroller.naming import lb_name
 from tests.helm.chart import Helm, rendered_config
-from tests.helm.identity import Identity, installed_identity, token_client
+from tests.helm.identity import Identity, installed_identity
 from tests.support.harness import CLUSTER, make_controller, running, wait_for
 from tests.support.objects import (
     Nodes,
@@ -33,6 +33,7 @@ from tests.support.objects import (
     patch_service,
 )
 from tests.support.recording import RecordingProvider
+from tests.support.tokens import token_client
 
 pytestmark = pytest.mark.integration
 IDENTITY = "lbcontroller-7d9f-abcde"
