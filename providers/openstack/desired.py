@@ -1,0 +1,169 @@
+"""The desired Octavia load balancer for a spec (pure): what `ensure` and `plan` converge to.
+
+Where it sits: the provider's verbs call `desired` with a validated spec and the config's
+settings; the flows compare the result with what they read. One listener, pool and health
+monitor per Service port and protocol (TCP and UDP side by side); members at each node's
+InternalIP and the port's NodePort, probed at the spec's health-check port (`monitor_port`:
+healthCheckNodePort with externalTrafficPolicy Local, else kube-proxy's 10256).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lbcontroller.naming import digest
+from lbcontroller.spec import HealthCheck, Listener, LoadBalancerRef, LoadBalancerSpec
+from providers.openstack.api import JSON
+from providers.openstack.context import Settings
+from providers.openstack.marks import CREATED_WITH, ownership, tag
+from providers.openstack.options import OpenStackOptions, options_of
+
+EVERYONE = frozenset({"0.0.0.0/0", "::/0"})
+
+
+@dataclass(frozen=True, slots=True)
+class Monitor:
+    """A pool's health monitor."""
+
+    type: str  # immutable in Octavia: a change replaces the monitor
+    settings: Mapping[str, Any]  # what may change in place
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    """One Service port and protocol: a listener, its pool, the pool's monitor and members."""
+
+    name: str
+    protocol: str
+    port: int
+    pool_protocol: str  # immutable in Octavia: a change replaces the pool
+    listener: Mapping[str, Any]  # the listener's settings that may change in place
+    lb_algorithm: str
+    monitor: Monitor | None
+    members: tuple[JSON, ...]  # the batch update's list, in address order
+
+
+@dataclass(frozen=True, slots=True)
+class Floating:
+    """The floating IP of an external load balancer."""
+
+    network_id: str | None  # where our own floating IP comes from
+    requested: str | None  # spec.loadBalancerIP: an existing floating IP, never released
+    keep: bool  # keep our own floating IP when the load balancer goes
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    """The whole load balancer."""
+
+    ref: LoadBalancerRef
+    tags: tuple[str, ...]  # ownership, on the load balancer and its children
+    placement: Mapping[str, str]  # what Octavia cannot change: VIP subnet/network/address, ...
+    ports: tuple[Port, ...]
+    floating: Floating | None  # None: internal
+    ip_mode: str  # the ingress' ipMode: Proxy with PROXY protocol, else VIP
+
+    @property
+    def name(self) -> str:
+        """The load balancer's name."""
+        return self.ref.name
+
+    @property
+    def created_with(self) -> str:
+        """The tag recording `placement`: when it differs, the load balancer is recreated."""
+        return tag(CREATED_WITH, digest(*(f"{k}={v}" for k, v in sorted(self.placement.items()))))
+
+
+def desired(spec: LoadBalancerSpec[Any], settings: Settings) -> Desired:
+    """The load balancer `spec` asks for."""
+    options = options_of(spec)
+    proxied = options.proxy_protocol is not None and any(
+        x.protocol == "TCP" for x in spec.listeners
+    )
+    return Desired(
+        ref=spec.ref,
+        tags=ownership(spec.ref),
+        placement=_placement(spec, options, settings),
+        ports=tuple(_port(spec, options, listener) for listener in spec.listeners),
+        floating=None if options.internal else _floating(spec, options, settings),
+        ip_mode="Proxy" if proxied else "VIP",
+    )
+
+
+def _placement(
+    spec: LoadBalancerSpec[Any], options: OpenStackOptions, settings: Settings
+) -> dict[str, str]:
+    chosen: dict[str, str | None] = {
+        "vip_subnet_id": settings.vip_subnet_id,
+        "vip_network_id": settings.vip_network_id,
+    }
+    if options.subnet_id or options.network_id:
+        chosen = {"vip_subnet_id": options.subnet_id, "vip_network_id": options.network_id}
+    chosen["vip_address"] = spec.requested_ip if options.internal else None
+    chosen["flavor_id"] = options.flavor_id
+    chosen["availability_zone"] = options.availability_zone
+    return {key: value for key, value in chosen.items() if value}
+
+
+def _floating(
+    spec: LoadBalancerSpec[Any], options: OpenStackOptions, settings: Settings
+) -> Floating:
+    keep = options.keep_floating_ip
+    return Floating(
+        network_id=options.floating_network_id or settings.floating_network_id,
+        requested=spec.requested_ip,
+        keep=settings.keep_floating_ip if keep is None else keep,
+    )
+
+
+def allowed_cidrs(source_ranges: tuple[str, ...]) -> list[str] | None:
+    """The listeners' allowed_cidrs: None for everyone; else the IPv4 ranges (the VIP is
+    IPv4, so IPv6 clients never reach it anyway)."""
+    if set(source_ranges) <= EVERYONE:
+        return None
+    return sorted(r for r in source_ranges if ":" not in r)
+
+
+def _port(spec: LoadBalancerSpec[Any], options: OpenStackOptions, listener: Listener) -> Port:
+    monitor = _monitor(spec.health_check, options) if options.monitor.enabled else None
+    return Port(
+        name=f"{spec.ref.name}-{listener.protocol.lower()}-{listener.port}",
+        protocol=listener.protocol,
+        port=listener.port,
+        pool_protocol=(options.proxy_protocol or "TCP") if listener.protocol == "TCP" else "UDP",
+        listener={
+            "allowed_cidrs": allowed_cidrs(spec.source_ranges),
+            "connection_limit": options.connection_limit,
+            **options.timeouts,
+        },
+        lb_algorithm=options.lb_method,
+        monitor=monitor,
+        members=_members(spec, listener.node_port, None if monitor is None else spec.health_check),
+    )
+
+
+def _monitor(check: HealthCheck, options: OpenStackOptions) -> Monitor:
+    m = options.monitor
+    timing: dict[str, Any] = {
+        "delay": m.delay,
+        "timeout": m.timeout,
+        "max_retries": m.max_retries,
+        "max_retries_down": m.max_retries_down,
+    }
+    if check.protocol != "HTTP":
+        return Monitor(type="TCP", settings=timing)
+    http = {"url_path": check.path or "/", "http_method": "GET", "expected_codes": "200"}
+    return Monitor(type="HTTP", settings=timing | http)
+
+
+def _members(
+    spec: LoadBalancerSpec[Any], node_port: int, check: HealthCheck | None
+) -> tuple[JSON, ...]:
+    probe = {} if check is None else {"monitor_port": check.port}
+    found = sorted((b.address, b.node) for b in spec.backends if b.address)
+    return tuple(
+        {"name": node, "address": address, "protocol_port": node_port, **probe}
+        for address, node in found
+    )

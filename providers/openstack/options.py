@@ -1,0 +1,169 @@
+"""The OpenStack provider's Service annotations, parsed into frozen options (pure).
+
+Where it sits: the core's `build_spec` calls the provider's `parse_options` with a Service's
+annotations; the result travels in `LoadBalancerSpec.options` to `validate` and `desired`. The
+names (in `keys`) are cloud-provider-openstack's wherever the meaning is the same; the
+README's OpenStack section documents each one. Every refusal is an InvalidAnnotation naming
+the annotation and its value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lbcontroller import annotations as ann
+from lbcontroller.errors import InvalidAnnotation
+from lbcontroller.spec import LoadBalancerSpec
+from providers.openstack import keys as k
+
+METHODS = ("ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP")
+MAX_TIMEOUT_MS = 31_536_000_000  # Octavia's bound: one year
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
+_PROXY = {"true": "PROXY", "v1": "PROXY", "v2": "PROXYV2", "false": None}
+# annotation -> (the listener's field, Octavia's own default in milliseconds)
+TIMEOUTS = {
+    k.TIMEOUT_CLIENT_DATA: ("timeout_client_data", 50_000),
+    k.TIMEOUT_MEMBER_CONNECT: ("timeout_member_connect", 5_000),
+    k.TIMEOUT_MEMBER_DATA: ("timeout_member_data", 50_000),
+    k.TIMEOUT_TCP_INSPECT: ("timeout_tcp_inspect", 0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorSettings:
+    """The pools' health monitor; the defaults are cloud-provider-openstack's."""
+
+    enabled: bool = True
+    delay: int = 5  # seconds between probes
+    timeout: int = 3  # seconds a probe may take
+    max_retries: int = 1  # successes before a member is ONLINE
+    max_retries_down: int = 3  # failures before a member is in ERROR
+
+
+@dataclass(frozen=True, slots=True)
+class OpenStackOptions:
+    """Everything the OpenStack provider reads from a Service's annotations."""
+
+    internal: bool = False
+    node_labels: Mapping[str, str] = field(default_factory=dict)
+    subnet_id: str | None = None  # the VIP's subnet (else the config's)
+    network_id: str | None = None  # the VIP's network (else the config's)
+    floating_network_id: str | None = None  # else the config's
+    keep_floating_ip: bool | None = None  # None: the config's keepFloatingIp
+    proxy_protocol: str | None = None  # the TCP pools' protocol: PROXY or PROXYV2
+    lb_method: str = "ROUND_ROBIN"
+    connection_limit: int = -1  # -1: unlimited
+    timeouts: Mapping[str, int] = field(default_factory=lambda: dict(TIMEOUTS.values()))
+    monitor: MonitorSettings = MonitorSettings()
+    flavor_id: str | None = None
+    availability_zone: str | None = None
+
+
+def parse_options(annotations: Mapping[str, str]) -> OpenStackOptions:
+    """Parse and check the annotations; InvalidAnnotation names the culprit and its value."""
+    _refuse_unsupported(annotations)
+    options = OpenStackOptions(
+        internal=ann.get_bool(annotations, k.INTERNAL),
+        node_labels=ann.get_map(annotations, k.NODE_SELECTOR),
+        subnet_id=_id(annotations, k.SUBNET_ID),
+        network_id=_id(annotations, k.NETWORK_ID),
+        floating_network_id=_id(annotations, k.FLOATING_NETWORK_ID),
+        keep_floating_ip=_optional_bool(annotations, k.KEEP_FLOATING_IP),
+        proxy_protocol=_proxy_protocol(annotations),
+        lb_method=ann.get_choice(annotations, k.LB_METHOD, METHODS, default="ROUND_ROBIN"),
+        connection_limit=_connection_limit(annotations),
+        timeouts=_timeouts(annotations),
+        monitor=_monitor(annotations),
+        flavor_id=_id(annotations, k.FLAVOR_ID),
+        availability_zone=_id(annotations, k.AVAILABILITY_ZONE),
+    )
+    if options.internal and options.floating_network_id is not None:
+        raise InvalidAnnotation(
+            k.FLOATING_NETWORK_ID,
+            annotations[k.FLOATING_NETWORK_ID],
+            f"applies to external load balancers only ({k.INTERNAL} is true)",
+        )
+    return options
+
+
+def _refuse_unsupported(annotations: Mapping[str, str]) -> None:
+    for key in k.UNSUPPORTED:
+        if key in annotations:
+            reason = "not supported by lbcontroller's OpenStack provider"
+            raise InvalidAnnotation(key, annotations[key], reason)
+    if ann.get_bool(annotations, k.X_FORWARDED_FOR):
+        reason = "needs HTTP listeners; lbcontroller builds TCP and UDP listeners only"
+        raise InvalidAnnotation(k.X_FORWARDED_FOR, annotations[k.X_FORWARDED_FOR], reason)
+
+
+def _id(annotations: Mapping[str, str], key: str) -> str | None:
+    raw = annotations.get(key)
+    if raw is None:
+        return None
+    if _ID.fullmatch(raw.strip()) is None:
+        raise InvalidAnnotation(key, raw, "expected one OpenStack id or name")
+    return raw.strip()
+
+
+def _optional_bool(annotations: Mapping[str, str], key: str) -> bool | None:
+    return ann.get_bool(annotations, key) if key in annotations else None
+
+
+def _proxy_protocol(annotations: Mapping[str, str]) -> str | None:
+    raw = annotations.get(k.PROXY_PROTOCOL)
+    if raw is None:
+        return None
+    if raw.strip().lower() not in _PROXY:
+        raise InvalidAnnotation(k.PROXY_PROTOCOL, raw, "expected true, false, v1 or v2")
+    return _PROXY[raw.strip().lower()]
+
+
+def _int(annotations: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
+    value = ann.get_int(annotations, key, default=default, low=low, high=high)
+    return default if value is None else value
+
+
+def _connection_limit(annotations: Mapping[str, str]) -> int:
+    limit = _int(annotations, k.CONNECTION_LIMIT, -1, -1, 2**31 - 1)
+    if limit == 0:
+        raise InvalidAnnotation(
+            k.CONNECTION_LIMIT,
+            annotations[k.CONNECTION_LIMIT],
+            "-1 (unlimited) or a positive number",
+        )
+    return limit
+
+
+def _timeouts(annotations: Mapping[str, str]) -> dict[str, int]:
+    """The listeners' timeouts by Octavia field; an absent annotation keeps Octavia's default."""
+    return {
+        name: _int(annotations, key, default, 0, MAX_TIMEOUT_MS)
+        for key, (name, default) in TIMEOUTS.items()
+    }
+
+
+def _monitor(annotations: Mapping[str, str]) -> MonitorSettings:
+    ccm = MonitorSettings()
+    monitor = MonitorSettings(
+        enabled=ann.get_bool(annotations, k.ENABLE_MONITOR, default=True),
+        delay=_int(annotations, k.MONITOR_DELAY, ccm.delay, 1, 3600),
+        timeout=_int(annotations, k.MONITOR_TIMEOUT, ccm.timeout, 1, 3600),
+        max_retries=_int(annotations, k.MONITOR_MAX_RETRIES, ccm.max_retries, 1, 10),
+        max_retries_down=_int(annotations, k.MONITOR_MAX_RETRIES_DOWN, ccm.max_retries_down, 1, 10),
+    )
+    if monitor.timeout > monitor.delay:
+        reason = f"must not exceed the delay ({monitor.delay} s)"
+        raise InvalidAnnotation(k.MONITOR_TIMEOUT, str(monitor.timeout), reason)
+    return monitor
+
+
+def options_of(spec: LoadBalancerSpec[Any]) -> OpenStackOptions:
+    """The spec's options, which this provider's `parse_options` made."""
+    if not isinstance(spec.options, OpenStackOptions):
+        raise TypeError(
+            f"{spec.ref.service_key}: options were not parsed by the OpenStack provider"
+        )
+    return spec.options

@@ -1,0 +1,77 @@
+"""The OpenStack provider: lbcontroller's `Provider` verbs over Octavia load balancers, with a
+Neutron floating IP for external ones.
+
+Where it sits: built by `providers.openstack.build`; the reconciler calls these verbs. Each verb
+turns the spec into the desired load balancer (pure), then hands it to `flow` or `teardown`.
+`plan` / `plan_delete` run the very same code with an `Api` that records its writes instead of
+sending them, so a plan names exactly the calls the next run makes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
+from lbcontroller.spec import LoadBalancerRef, LoadBalancerSpec
+from providers.openstack import flow, teardown
+from providers.openstack.context import Context
+from providers.openstack.desired import desired
+from providers.openstack.octavia import LoadBalancerFailed
+from providers.openstack.options import OpenStackOptions, parse_options
+from providers.openstack.validate import validate
+
+
+@dataclass(frozen=True, slots=True)
+class OpenStackLoadBalancers:
+    """Implements `lbcontroller.provider.Provider` for OpenStack Octavia."""
+
+    name: str  # the provider's configured name
+    ctx: Context
+
+    def ensure(self, spec: LoadBalancerSpec[Any], *, verify: bool = False) -> LoadBalancerStatus:
+        """Create or converge the Service's load balancer, members and floating IP included.
+
+        Every part is always read and compared (when converged: the load balancer, its
+        listeners, pools, our monitors, each pool's members and our floating IP), so `verify`
+        (the periodic drift resync) changes nothing here: drift is repaired on every call.
+        """
+        self.validate(spec)
+        return flow.ensure(self.ctx, desired(spec, self.ctx.settings))
+
+    def update_backends(self, spec: LoadBalancerSpec[Any]) -> None:
+        """One batch member update per pool whose members differ; nothing else."""
+        flow.update_backends(self.ctx, desired(spec, self.ctx.settings))
+
+    def ensure_deleted(self, ref: LoadBalancerRef) -> None:
+        """Delete everything of ours for `ref` and wait until it is gone; absent is success."""
+        teardown.remove(self.ctx, ref)
+
+    def plan(self, spec: LoadBalancerSpec[Any]) -> Sequence[PlannedChange]:
+        """The writes `ensure(spec)` would make now (reads only). For a load balancer in
+        ERROR that is its deletion (with deleteOnError), after which that ensure stops."""
+        self.validate(spec)
+        dry = self.ctx.dry()
+        with contextlib.suppress(LoadBalancerFailed):  # the ensure would stop there too
+            flow.ensure(dry, desired(spec, self.ctx.settings))
+        return tuple(dry.api.planned or ())
+
+    def plan_delete(self, ref: LoadBalancerRef) -> Sequence[PlannedChange]:
+        """The writes `ensure_deleted(ref)` would make now (reads only)."""
+        dry = self.ctx.dry()
+        teardown.remove(dry, ref)
+        return tuple(dry.api.planned or ())
+
+    def list_owned(self) -> Sequence[OwnedLoadBalancer]:
+        """Every load balancer tagged as this cluster's."""
+        return teardown.owned(self.ctx)
+
+    def parse_options(self, annotations: Mapping[str, str]) -> OpenStackOptions:
+        """The Service's OpenStack annotations as typed options (pure; InvalidAnnotation)."""
+        return parse_options(annotations)
+
+    def validate(self, spec: LoadBalancerSpec[Any]) -> None:
+        """Refuse what this provider cannot serve (pure; Unsupported / PermanentError)."""
+        validate(spec, self.ctx.settings)

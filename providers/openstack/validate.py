@@ -1,0 +1,65 @@
+"""Refusing, before any call, what this provider cannot build (pure).
+
+Where it sits: the reconciler calls the provider's `validate` after building the spec (and the
+provider's `ensure` / `plan` call it again); an `Unsupported` or `PermanentError` becomes a
+Warning Event naming the field, and nothing is created or changed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from lbcontroller.errors import PermanentError, Unsupported
+from lbcontroller.spec import KUBE_PROXY_HEALTH_PORT, LoadBalancerSpec
+from providers.openstack import keys as k
+from providers.openstack.context import Settings
+from providers.openstack.desired import allowed_cidrs
+from providers.openstack.options import options_of
+
+
+def validate(spec: LoadBalancerSpec[Any], settings: Settings) -> None:
+    """Raise Unsupported / PermanentError for a spec this provider cannot serve."""
+    options = options_of(spec)
+    for listener in spec.listeners:
+        if listener.protocol not in ("TCP", "UDP"):
+            raise Unsupported(f"{listener.protocol} ports are not supported", field="spec.ports")
+    if spec.ip_families[0] != "IPv4":
+        raise Unsupported("the load balancer's VIP is IPv4 only", field="spec.ipFamilies")
+    if allowed_cidrs(spec.source_ranges) == []:
+        raise Unsupported(
+            "only IPv6 source ranges: the IPv4 VIP could not be restricted to them",
+            field="spec.loadBalancerSourceRanges",
+        )
+    _requested_ip(spec)
+    vip = options.subnet_id or options.network_id
+    if not (vip or settings.vip_subnet_id or settings.vip_network_id):
+        raise PermanentError(
+            f"no VIP subnet or network: set vipSubnetId or vipNetworkId in the provider's "
+            f"config, or {k.SUBNET_ID} / {k.NETWORK_ID}",
+            field=f"metadata.annotations[{k.SUBNET_ID}]",
+        )
+    floating = options.floating_network_id or settings.floating_network_id
+    if not (options.internal or spec.requested_ip or floating):
+        raise PermanentError(
+            f"no floating network for an external load balancer: set floatingNetworkId in the "
+            f"provider's config or {k.FLOATING_NETWORK_ID}, or make it internal ({k.INTERNAL})",
+            field=f"metadata.annotations[{k.FLOATING_NETWORK_ID}]",
+        )
+    if not options.monitor.enabled and spec.health_check.port != KUBE_PROXY_HEALTH_PORT:
+        raise Unsupported(
+            f"{k.ENABLE_MONITOR}: false with externalTrafficPolicy Local: only the health "
+            "monitor keeps traffic off nodes without a ready endpoint",
+            field=f"metadata.annotations[{k.ENABLE_MONITOR}]",
+        )
+
+
+def _requested_ip(spec: LoadBalancerSpec[Any]) -> None:
+    if spec.requested_ip is None:
+        return
+    try:
+        ipaddress.IPv4Address(spec.requested_ip)
+    except ValueError:
+        raise Unsupported(
+            f"{spec.requested_ip!r} is not an IPv4 address", field="spec.loadBalancerIP"
+        ) from None
