@@ -59,11 +59,12 @@ def make_controller(
     *,
     identity: str = "test",
     node_selector: dict[str, str] | None = None,
+    cluster: str = CLUSTER,
     **overrides: Any,
 ) -> Controller:
     """A controller whose providers (name -> (provider, class)) serve only the given classes."""
     routes = {
-        name: Route(provider, SpecSettings(cluster=CLUSTER, node_selector=node_selector or {}))
+        name: Route(provider, SpecSettings(cluster=cluster, node_selector=node_selector or {}))
         for name, (provider, _) in providers.items()
     }
     classes = {cls: name for name, (_, cls) in providers.items()}
