@@ -3,7 +3,8 @@
 Where it sits: the README's first command. It brings up the environment (kube-apiserver, moto,
 the GCE fake), seeds each cloud with a network and node instances, registers matching Nodes,
 starts `lbcontroller run --config examples/multicloud.yaml`, creates Services of three classes
-(AWS, GCP, and one nobody serves), waits for addresses, prints what each cloud now holds, and
+(AWS, GCP, and one nobody serves; with DEMO_OPENSTACK=1 also OpenStack, from
+examples/multicloud-openstack.yaml), waits for addresses, prints what each cloud now holds, and
 cleans up, or with DEMO_KEEP=1 leaves everything running and says how to reach it. It runs in
 its own environment folder (`.devenv/demo`), so it never disturbs `make env-up` or the tests.
 """
@@ -15,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from devenv.demo_clouds import AwsSeed, GceSeed, seed_aws, seed_gce
+from devenv.demo_clouds import Cloud, seed_aws, seed_gce, seed_openstack
 from devenv.env import down, up
 from devenv.procs import EnvError, free_port, http_ok, start, stop, wait_ready
 from devenv.state import state_dir
@@ -24,10 +25,12 @@ from lbcontroller.model import service_from_json
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMESPACE = "demo"
-SERVICES = {
+UNSERVED = "example.com/other-controller"
+SERVICES = {  # the demo's Services: name -> (class, ports)
     "shop": ("lbcontroller.io/aws", [("http", 80, "TCP"), ("https", 443, "TCP")]),
     "game": ("lbcontroller.io/gcp", [("play", 7777, "TCP"), ("voice", 7778, "UDP")]),
-    "legacy": ("example.com/other-controller", [("http", 80, "TCP")]),
+    "chat": ("lbcontroller.io/openstack", [("xmpp", 5222, "TCP"), ("stun", 3478, "UDP")]),
+    "legacy": (UNSERVED, [("http", 80, "TCP")]),
 }
 
 
@@ -35,21 +38,21 @@ def _say(text: str) -> None:
     print(f"==> {text}", flush=True)
 
 
-def _nodes(kube: KubeClient, aws: AwsSeed, gce: GceSeed) -> None:
-    machines = [("aws", name, pid, ip) for name, pid, ip in aws.nodes]
-    machines += [("gcp", name, pid, ip) for name, pid, ip in gce.nodes]
-    for cloud, name, provider_id, ip in machines:
-        body = {
-            "metadata": {"name": name, "labels": {"lbcontroller.io/cloud": cloud}},
-            "spec": {"providerID": provider_id},
-            "status": {"addresses": [{"type": "InternalIP", "address": ip}]},
-        }
-        kube.request("POST", "/api/v1/nodes", body=body)
+def _nodes(kube: KubeClient, clouds: list[Cloud]) -> None:
+    for cloud in clouds:
+        for name, provider_id, ip in cloud.nodes:
+            body = {
+                "metadata": {"name": name, "labels": {"lbcontroller.io/cloud": cloud.name}},
+                "spec": {"providerID": provider_id},
+                "status": {"addresses": [{"type": "InternalIP", "address": ip}]},
+            }
+            kube.request("POST", "/api/v1/nodes", body=body)
 
 
-def _services(kube: KubeClient) -> None:
+def _services(kube: KubeClient, names: list[str]) -> None:
     kube.request("POST", "/api/v1/namespaces", body={"metadata": {"name": NAMESPACE}})
-    for name, (lb_class, ports) in SERVICES.items():
+    for name in names:
+        lb_class, ports = SERVICES[name]
         spec = {
             "type": "LoadBalancer",
             "loadBalancerClass": lb_class,
@@ -62,10 +65,9 @@ def _services(kube: KubeClient) -> None:
         )
 
 
-def _addresses(kube: KubeClient, timeout: float) -> dict[str, str]:
+def _addresses(kube: KubeClient, wanted: set[str], timeout: float) -> dict[str, str]:
     started = time.monotonic()
     deadline, found = started + timeout, dict[str, str]()
-    wanted = {n for n, (c, _) in SERVICES.items() if not c.startswith("example.com")}
     while time.monotonic() < deadline and set(found) != wanted:
         for name in wanted - set(found):
             svc = service_from_json(
@@ -78,20 +80,21 @@ def _addresses(kube: KubeClient, timeout: float) -> dict[str, str]:
     return found
 
 
-def _table(addresses: dict[str, str], aws: AwsSeed, gce: GceSeed) -> None:
-    holdings = {"lbcontroller.io/aws": aws.holdings(), "lbcontroller.io/gcp": gce.holdings()}
-    clouds = {"lbcontroller.io/aws": "aws", "lbcontroller.io/gcp": "gcp"}
+def _table(names: list[str], addresses: dict[str, str], clouds: list[Cloud]) -> None:
+    by_class = {cloud.lb_class: cloud for cloud in clouds}
     rows = [("SERVICE", "CLASS", "CLOUD", "ADDRESS", "CREATED THERE")]
-    rows += [
-        (
-            name,
-            lb_class,
-            clouds.get(lb_class, "-"),
-            addresses.get(name, "<pending> (no provider serves this class)"),
-            holdings.get(lb_class, "-"),
+    for name in names:
+        cloud = by_class.get(SERVICES[name][0])
+        address = addresses.get(name, "<pending> (no provider serves this class)")
+        rows.append(
+            (
+                name,
+                SERVICES[name][0],
+                cloud.name if cloud else "-",
+                address,
+                cloud.holdings() if cloud else "-",
+            )
         )
-        for name, (lb_class, _) in SERVICES.items()
-    ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     print()
     for row in rows:
@@ -101,11 +104,11 @@ def _table(addresses: dict[str, str], aws: AwsSeed, gce: GceSeed) -> None:
     print()
 
 
-def _delete_services(kube: KubeClient, timeout: float = 60) -> None:
-    for name in SERVICES:
+def _delete_services(kube: KubeClient, names: list[str], timeout: float = 90) -> None:
+    for name in names:
         kube.request("DELETE", f"/api/v1/namespaces/{NAMESPACE}/services/{name}")
     deadline = time.monotonic() + timeout
-    for name in SERVICES:
+    for name in names:
         while time.monotonic() < deadline:
             try:
                 kube.request("GET", f"/api/v1/namespaces/{NAMESPACE}/services/{name}")
@@ -114,21 +117,35 @@ def _delete_services(kube: KubeClient, timeout: float = 60) -> None:
             time.sleep(0.2)
 
 
+def _seed(env: dict[str, str], *, openstack: bool) -> list[Cloud]:
+    clouds: list[Cloud] = [seed_aws(env["AWS_ENDPOINT_URL"]), seed_gce(env["GCE_ENDPOINT_URL"])]
+    if openstack:
+        clouds.append(seed_openstack())
+    return clouds
+
+
 def run() -> int:
-    """The demo; 0 when both Services got addresses and everything was cleaned up."""
+    """The demo; 0 when every served Service got an address and everything was cleaned up."""
     os.environ.setdefault("LBC_DEVENV_DIR", str(ROOT / ".devenv" / "demo"))
     os.environ.setdefault("LBC_ENV", "kube,moto,gcefake")  # DEMO_OPENSTACK=1 adds OpenStack
-    keep = os.environ.get("DEMO_KEEP") == "1"
+    keep, with_openstack = os.environ.get("DEMO_KEEP") == "1", wanted_openstack()
     down()  # a demo kept running earlier: start afresh
-    _say("starting the local environment (kube-apiserver, etcd, moto, GCE fake)")
+    _say(
+        "starting the local environment (kube-apiserver, etcd, moto, GCE fake"
+        + (", OpenStack)" if with_openstack else ")")
+    )
     state = up()
     os.environ.update(state.env)
     kube = KubeClient(load_configuration(state.env["KUBECONFIG"]))
-    _say("seeding the clouds: a VPC, subnets and 3 instances on AWS; 3 instances on GCE")
-    aws, gce = seed_aws(state.env["AWS_ENDPOINT_URL"]), seed_gce(state.env["GCE_ENDPOINT_URL"])
-    _nodes(kube, aws, gce)
+    _say("seeding the clouds: networks and node instances")
+    clouds = _seed(state.env, openstack=with_openstack)
+    _nodes(kube, clouds)
+    config = (
+        ROOT / "examples" / ("multicloud-openstack.yaml" if with_openstack else "multicloud.yaml")
+    )
     metrics = f"127.0.0.1:{free_port()}"
-    _say("starting lbcontroller run --config examples/multicloud.yaml")
+    _say(f"starting lbcontroller run --config examples/{config.name}")
+    env = {k: v for cloud in clouds for k, v in cloud.env().items()}
     controller = start(
         "demo-controller",
         [
@@ -137,36 +154,47 @@ def run() -> int:
             "lbcontroller.cli",
             "run",
             "--config",
-            str(ROOT / "examples" / "multicloud.yaml"),
+            str(config),
             "--kubeconfig",
             state.env["KUBECONFIG"],
         ],
         logs=state_dir() / "logs",
-        env={**aws.env(), "DEMO_METRICS_ADDRESS": metrics, "PYTHONPATH": str(ROOT)},
+        env={**env, "DEMO_METRICS_ADDRESS": metrics, "PYTHONPATH": str(ROOT)},
     )
     state.procs.insert(0, controller)  # env-down stops it first
     state.save(state_dir())
+    names = [
+        n
+        for n, (c, _) in SERVICES.items()
+        if c == UNSERVED or any(c == cloud.lb_class for cloud in clouds)
+    ]
+    served = {n for n in names if SERVICES[n][0] != UNSERVED}
     try:
         wait_ready(controller, lambda: http_ok(f"http://{metrics}/readyz"), timeout=60)
-        _say("creating Services: shop (aws), game (gcp, TCP+UDP), legacy (another class)")
-        _services(kube)
-        addresses = _addresses(kube, timeout=90)
-        _table(addresses, aws, gce)
+        _say("creating Services: " + ", ".join(f"{n} ({SERVICES[n][0]})" for n in names))
+        _services(kube, names)
+        addresses = _addresses(kube, served, timeout=120)
+        _table(names, addresses, clouds)
         if keep:
             _say(
                 f"kept running. source {state_dir() / 'env.sh'}; then e.g. "
                 f"kubectl get svc -n {NAMESPACE}; metrics: http://{metrics}/metrics; "
                 f"controller log: {controller.log}; stop with `make demo-down`"
             )
-            return 0 if len(addresses) == 2 else 1
+            return 0 if set(addresses) == served else 1
         _say("cleaning up: deleting the Services (the controller deletes their load balancers)")
-        _delete_services(kube)
-        _say(f"left in the clouds: aws {aws.holdings()}; gcp {gce.holdings()}")
-        return 0 if len(addresses) == 2 and aws.empty() and gce.empty() else 1
+        _delete_services(kube, names)
+        _say("left in the clouds: " + "; ".join(f"{c.name} {c.holdings()}" for c in clouds))
+        return 0 if set(addresses) == served and all(c.empty() for c in clouds) else 1
     finally:
         if not keep:
             stop(controller)
             down()
+
+
+def wanted_openstack() -> bool:
+    """DEMO_OPENSTACK=1 (or an LBC_ENV naming openstack) adds the OpenStack cloud."""
+    return os.environ.get("DEMO_OPENSTACK") == "1" or "openstack" in os.environ["LBC_ENV"]
 
 
 def main() -> int:

@@ -1,24 +1,47 @@
-"""The demo's clouds: what `make demo` seeds in moto and the GCE fake, and what it reads back.
+"""The demo's clouds: what `make demo` seeds in moto, the GCE fake and (with DEMO_OPENSTACK=1)
+OpenStack, and what it reads back.
 
-Where it sits: `devenv.demo` seeds each cloud with a network and three node instances before
-the controller starts, and afterwards summarises what each cloud holds (load balancers,
-target groups, forwarding rules, ...) for the demo's table and its final leak check.
+Where it sits: `devenv.demo` seeds each cloud with a network and node instances before the
+controller starts, and afterwards summarises what each cloud holds (load balancers, target
+groups, forwarding rules, ...) for the demo's table and its final leak check.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
+import openstack
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import compute_v1
 
 PROJECT, REGION, ZONES = "demo-project", "us-central1", ("us-central1-a", "us-central1-b")
 CLUSTER = "demo"  # clusterName in examples/multicloud.yaml
+
+
+class Cloud(Protocol):
+    """One seeded cloud, as the demo sees it."""
+
+    name: str
+    lb_class: str
+    nodes: list[tuple[str, str, str]]  # node name, providerID, InternalIP
+
+    def env(self) -> dict[str, str]:
+        """The ${...} values the example config reads for this cloud."""
+        ...
+
+    def holdings(self) -> str:
+        """A one-line summary of the demo cluster's resources there."""
+        ...
+
+    def empty(self) -> bool:
+        """Whether nothing of the demo cluster is left there."""
+        ...
 
 
 @dataclass
@@ -29,6 +52,8 @@ class AwsSeed:
     subnets: list[str]
     node_group: str
     nodes: list[tuple[str, str, str]] = field(default_factory=list)  # name, providerID, ip
+    name: str = "aws"
+    lb_class: str = "lbcontroller.io/aws"
 
     def env(self) -> dict[str, str]:
         """The ${...} values examples/multicloud.yaml reads."""
@@ -102,6 +127,12 @@ class GceSeed:
 
     endpoint: str
     nodes: list[tuple[str, str, str]] = field(default_factory=list)
+    name: str = "gcp"
+    lb_class: str = "lbcontroller.io/gcp"
+
+    def env(self) -> dict[str, str]:
+        """The fake's endpoint is already in the environment."""
+        return {}
 
     def holdings(self) -> str:
         """A one-line summary of the load balancing resources in the project."""
@@ -143,3 +174,38 @@ def seed_gce(endpoint: str) -> GceSeed:
         urllib.request.urlopen(request, timeout=10).close()
         seed.nodes.append((name, f"gce://{PROJECT}/{zone}/{name}", ip))
     return seed
+
+
+@dataclass
+class OpenStackSeed:
+    """Two nodes by address (Octavia members need no instances)."""
+
+    nodes: list[tuple[str, str, str]] = field(default_factory=list)
+    name: str = "openstack"
+    lb_class: str = "lbcontroller.io/openstack"
+
+    def env(self) -> dict[str, str]:
+        """The cloud's settings are already in the environment (OS_*)."""
+        return {}
+
+    def holdings(self) -> str:
+        """Octavia load balancers and floating IPs of the demo cluster."""
+        conn = openstack.connect(cloud=os.environ["OS_CLOUD"])
+        mark = f"lbcontroller.io/cluster={CLUSTER}"
+        lbs = list(conn.load_balancer.load_balancers(tags=mark))
+        listeners = sum(
+            len(list(conn.load_balancer.listeners(loadbalancer_id=lb.id))) for lb in lbs
+        )
+        ips = [ip for ip in conn.network.ips() if (ip.description or "").startswith(mark)]
+        return f"{len(lbs)} load balancers, {listeners} listeners, {len(ips)} floating IPs"
+
+    def empty(self) -> bool:
+        """Whether no load balancer or floating IP of the demo is left."""
+        return self.holdings() == "0 load balancers, 0 listeners, 0 floating IPs"
+
+
+def seed_openstack() -> OpenStackSeed:
+    """Nodes for the OpenStack provider: addresses on the VIP network's side."""
+    return OpenStackSeed(
+        nodes=[(f"os-node-{i}", f"openstack:///os-node-{i}", f"10.64.1.{10 + i}") for i in range(2)]
+    )
