@@ -8,6 +8,7 @@ Where it sits: `api.Api.run` hands every failed SDK call to `classify` (for the 
 from __future__ import annotations
 
 from botocore.exceptions import ClientError, HTTPClientError
+from botocore.parsers import ResponseParserError
 
 from lbcontroller.cloudcall import Outcome
 from lbcontroller.errors import PermanentError
@@ -51,7 +52,7 @@ def is_code(exc: BaseException, *codes: str) -> bool:
 
 def classify(exc: Exception) -> Outcome:
     """Throttled, transient (5xx, connection trouble, still busy) or final."""
-    if isinstance(exc, HTTPClientError):
+    if isinstance(exc, HTTPClientError | ResponseParserError):  # a 5xx whose body is not XML
         return Outcome.TRANSIENT
     if not isinstance(exc, ClientError):
         return Outcome.FINAL

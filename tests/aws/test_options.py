@@ -6,12 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from botocore.parsers import ResponseParserError
 
+from lbcontroller.cloudcall import Outcome
 from lbcontroller.errors import InvalidAnnotation, PermanentError, Unsupported
 from lbcontroller.spec import LoadBalancerSpec, SpecSettings, build_spec
 from providers.aws import keys as k
 from providers.aws.options import AwsOptions, HealthOverride, parse_options
 from providers.aws.plan import plan_for
+from providers.aws.sdk import classify
 from providers.aws.validate import validate
 
 from .support import CLUSTER, node, service
@@ -191,3 +194,7 @@ def test_classic_listener_protocols(annotations: dict[str, str], expected: tuple
     plan = plan_for(_spec({k.TYPE: "classic", **annotations}), default_subnets=SUBNETS)
     (listener,) = plan.listeners
     assert (listener.protocol, listener.instance_protocol, listener.cert) == expected
+
+
+def test_an_unparsable_5xx_body_is_retried() -> None:
+    assert classify(ResponseParserError("Unable to parse response (500)")) is Outcome.TRANSIENT
