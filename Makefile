@@ -42,6 +42,11 @@ prereqs-openstack: venv
 test: lint prereqs prereqs-openstack
 	LBC_ENV=$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
+# The benchmark suite (docs/benchmarks.md), full size, in an environment of its own
+# (.devenv/bench); BENCH_ARGS=--quick for the smoke size, --only NAME for one scenario.
+bench: venv
+	$(PY) -m bench $(BENCH_ARGS)
+
 demo: prereqs
 	@$(PY) -m devenv.demo
 
