@@ -153,6 +153,9 @@ class Controller:
             self.metrics.queue_depth.set(len(self.queue))
             try:
                 self._process(key)
+            except Exception:  # never let one key end a worker: back it off instead
+                log.exception("processing failed", extra={"service": key})
+                self.queue.backoff(key)
             finally:
                 self.queue.done(key)
                 self._node_sync_progress(key)

@@ -45,6 +45,10 @@ class NotFound(KubeError):
     """404."""
 
 
+class Unreachable(KubeError):
+    """No answer at all: the API server is down, restarting, or the network failed."""
+
+
 _ERRORS: dict[int, type[KubeError]] = {404: NotFound, 409: Conflict, 410: Gone}
 
 
@@ -106,14 +110,17 @@ class KubeClient:
     ) -> JSON:
         """One request; the decoded JSON answer, or a KubeError."""
         url = self._base + path + (f"?{urlencode(query)}" if query else "")
-        resp = self._pool.request(
-            method,
-            url,
-            body=json.dumps(body).encode() if body is not None else None,
-            headers=self._headers(content_type if body is not None else None),
-            timeout=urllib3.Timeout(connect=5.0, read=timeout),
-            retries=False,
-        )
+        try:
+            resp = self._pool.request(
+                method,
+                url,
+                body=json.dumps(body).encode() if body is not None else None,
+                headers=self._headers(content_type if body is not None else None),
+                timeout=urllib3.Timeout(connect=5.0, read=timeout),
+                retries=False,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise Unreachable(0, type(exc).__name__, str(exc)) from exc
         if resp.status >= 300:
             _raise_for(resp.status, resp.data)
         return cast(JSON, json.loads(resp.data)) if resp.data else {}

@@ -81,6 +81,9 @@ class LeaseElector:
                 "spec": self._spec(0),
             }
             return self._write(lambda: self._client.create_lease(self._namespace, body))
+        except KubeError as exc:  # unreachable or refused: not leading this round
+            log.debug("lease read failed: %s", exc)
+            return False
         spec = lease.get("spec", {})
         holder = spec.get("holderIdentity")
         if holder and holder != self.identity and not self._expired(spec):
