@@ -30,7 +30,7 @@ env-status: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy lbcontroller providers devenv tests
+	$(VENV)/bin/mypy lbcontroller providers devenv tests bench chaos
 	$(VENV)/bin/lint-imports
 
 # The tests also need OpenStack (Keystone, Octavia, Neutron on MariaDB and RabbitMQ).
@@ -52,6 +52,11 @@ demo: prereqs
 
 demo-down: venv
 	@LBC_DEVENV_DIR=$(CURDIR)/.devenv/demo $(PY) -m devenv down
+
+# The chaos run at its default size, in its own environment (.devenv/chaos); writes
+# docs/reliability.md. CHAOS_ARGS passes options, e.g. CHAOS_ARGS="--quick --seed 7".
+chaos: venv
+	$(PY) -m chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf .devenv .mypy_cache .ruff_cache .pytest_cache

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import shutil
+import socket
 import ssl
+import time
 from pathlib import Path
 
 from devenv.pki import Pki, make_pki
@@ -78,10 +80,37 @@ def _apiserver(bins: Path, state: Path, pki: Pki, etcd_url: str) -> tuple[Proc, 
         logs=state / "logs",
     )
     url = f"https://127.0.0.1:{port}"
-    context = ssl.create_default_context(cafile=str(pki.ca_cert))
-    context.load_cert_chain(str(pki.admin_cert), str(pki.admin_key))
-    wait_ready(proc, lambda: http_ok(f"{url}/readyz", context=context), timeout=90)
+    _wait_apiserver(proc, url, pki.ca_cert, pki.admin_cert, pki.admin_key)
     return proc, url
+
+
+def _wait_apiserver(proc: Proc, url: str, ca: Path, cert: Path, key: Path) -> None:
+    context = ssl.create_default_context(cafile=str(ca))
+    context.load_cert_chain(str(cert), str(key))
+    wait_ready(proc, lambda: http_ok(f"{url}/readyz", context=context), timeout=90)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def restart_apiserver(state: Path, proc: Proc) -> Proc:
+    """Stop the API server and start it again with the same argv (same port, same etcd, whose
+    data stays); return the new process once /readyz answers."""
+    flags = [a for a in proc.argv if a.startswith("--secure-port=")]
+    if not flags:
+        raise EnvError("the API server was recorded without its command line; cannot restart it")
+    port = int(flags[0].split("=", 1)[1])
+    stop(proc)
+    deadline = time.monotonic() + 30  # its threads may still hold the port for a moment
+    while not _port_free(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    fresh = start(proc.name, proc.argv, logs=Path(proc.log).parent)
+    pki = state / "pki"
+    url = f"https://127.0.0.1:{port}"
+    _wait_apiserver(fresh, url, pki / "ca.crt", pki / "admin.crt", pki / "admin.key")
+    return fresh
 
 
 def _b64(path: Path) -> str:

@@ -30,12 +30,17 @@ class EnvError(Exception):
 
 @dataclass(frozen=True)
 class Proc:
-    """A process we started: its pid and kernel start time, and where it logs."""
+    """A process we started: its pid and kernel start time, where it logs, and its argv (so it
+    can be started again the same way: `devenv.kube.restart_apiserver`, same port)."""
 
     name: str
     pid: int
     started: int
     log: str
+    argv: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "argv", tuple(self.argv))  # state.json holds a list
 
     def to_json(self) -> dict[str, object]:
         """For state.json."""
@@ -83,22 +88,25 @@ def start(
     ticks = _start_ticks(child.pid)
     if ticks is None:
         raise EnvError(f"{name} exited at once; see {log}")
-    return Proc(name=name, pid=child.pid, started=ticks, log=str(log))
+    return Proc(name=name, pid=child.pid, started=ticks, log=str(log), argv=tuple(argv))
 
 
 def stop(proc: Proc, *, timeout: float = 10.0) -> None:
-    """SIGTERM the process group, then SIGKILL what is left after `timeout`."""
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
-        if not alive(proc):
-            return
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + wait
-        while alive(proc) and time.monotonic() < deadline:
-            _reap(proc.pid)
-            time.sleep(0.05)
+    """SIGTERM the process group, then SIGKILL what is left after `timeout`; reap it."""
+    try:
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+            if not alive(proc):
+                return
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + wait
+            while alive(proc) and time.monotonic() < deadline:
+                _reap(proc.pid)
+                time.sleep(0.05)
+    finally:
+        _reap(proc.pid)  # a zombie no longer counts as alive: collect it (no stale Popen)
 
 
 def _reap(pid: int) -> None:
