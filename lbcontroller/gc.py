@@ -32,8 +32,14 @@ def _reason(
 ) -> str | None:
     if service is None:
         return "Service not found"
-    if router.wanted(service) != provider:
-        return "Service no longer served by this provider"
+    wanted = router.wanted(service)
+    if wanted is None:
+        return "Service no longer served by any provider"
+    if wanted != provider:
+        # Two entries of one cloud type may share an account, and ownership marks name the
+        # cluster, not the entry: this may be the other entry's live load balancer. A move
+        # between entries is the reconciler's to clean up (it knows which entry made it).
+        return None
     if ref_for(owned.ref.cluster, service).name != owned.ref.name:
         return "name does not match the Service's load balancer"
     return None
