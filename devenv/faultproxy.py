@@ -26,7 +26,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from types import FrameType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 from devenv.faults import answers
 from devenv.faults.calls import CloudCall, recognise
 from devenv.faults.rules import ConfigError, Decision, FaultConfig, Injector
+from devenv.httpserve import Dispatching
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 HOP_BY_HOP = frozenset(
@@ -53,42 +54,15 @@ class Reply:
     body: bytes
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(Dispatching):
     """One client connection (HTTP/1.1 keep-alive) and its upstream connection."""
 
     server: FaultProxy
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
     _upstream: http.client.HTTPConnection | None = None
-
-    def do_GET(self) -> None:
-        """GET"""
-        self._serve()
-
-    def do_POST(self) -> None:
-        """POST"""
-        self._serve()
-
-    def do_PUT(self) -> None:
-        """PUT"""
-        self._serve()
-
-    def do_PATCH(self) -> None:
-        """PATCH"""
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        """DELETE"""
-        self._serve()
 
     def do_HEAD(self) -> None:
         """HEAD"""
         self._serve()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet unless --verbose."""
-        if self.server.verbose:
-            super().log_message(format, *args)
 
     def finish(self) -> None:
         """Close the upstream connection with the client's."""

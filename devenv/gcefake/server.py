@@ -11,8 +11,10 @@ import socketserver
 import sys
 import threading
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from devenv.httpserve import Dispatching
 
 from . import admin, api
 from .errors import JSON, ApiError
@@ -31,37 +33,10 @@ def _json_body(raw: bytes) -> JSON:
     return body
 
 
-class Handler(BaseHTTPRequestHandler):
-    """One connection; the methods below all funnel into `_serve`."""
+class Handler(Dispatching):
+    """One connection; every method funnels into `_serve`."""
 
     server: FakeServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:
-        """GET"""
-        self._serve()
-
-    def do_POST(self) -> None:
-        """POST"""
-        self._serve()
-
-    def do_PUT(self) -> None:
-        """PUT"""
-        self._serve()
-
-    def do_PATCH(self) -> None:
-        """PATCH"""
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        """DELETE"""
-        self._serve()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet unless --verbose."""
-        if self.server.verbose:
-            super().log_message(format, *args)
 
     def _serve(self) -> None:
         url = urlsplit(self.path)
