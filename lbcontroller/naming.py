@@ -31,9 +31,14 @@ def lb_name(cluster: str, namespace: str, service: str) -> str:
     return f"k8s-{readable}-{hashed}"[:MAX_NAME]
 
 
+def child_prefix(base: str, limit: int = MAX_NAME) -> str:
+    """What every `child_name(base, ...)` within `limit` starts with (to find strays)."""
+    return base[: limit - 9]
+
+
 def child_name(base: str, *parts: str, limit: int = MAX_NAME) -> str:
     """A child resource's name: the parent's name plus a suffix, hashed down to `limit`."""
     full = "-".join((base, *parts))
     if len(full) <= limit:
         return full
-    return f"{base[: limit - 9]}-{digest(full, length=8)}"
+    return f"{child_prefix(base, limit)}-{digest(full, length=8)}"

@@ -1,8 +1,11 @@
 """An NLB's target groups: one per listener, created new-before-old, health checks in place.
 
 Where it sits: the NLB flow calls `converge` (before listeners point at the groups) and
-`delete_stale` (after they stopped pointing at the old ones). A group is found through our
-NLB's listeners or, when a crash left it unattached, by its name; either way only with our tags.
+`delete_stale` (after they stopped pointing at the old ones); teardown calls `of_service`
+and `delete`. A group is found through our NLB's listeners or, when a crash left it
+unattached, by its name; either way only with our tags. `of_service` finds every group of a
+Service, attached or not, by the name prefix all its groups share: an interrupted teardown
+(a lost reply, a kill) leaves none behind.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from lbcontroller.errors import PermanentError
+from lbcontroller.naming import child_prefix
+from lbcontroller.spec import LoadBalancerRef
 from providers.aws.api import Api
 from providers.aws.found import elbv2_tags
 from providers.aws.plan import Group, Health, Plan
@@ -40,6 +45,28 @@ def describe(api: Api, arns: list[str]) -> list[Any]:
     if not arns:
         return []
     return list(api.run(api.elbv2.describe_target_groups, TargetGroupArns=arns)["TargetGroups"])
+
+
+def every(api: Api) -> list[Any]:
+    """Every target group in the region (paged, 400 a page)."""
+    return api.collect(api.elbv2.describe_target_groups, "TargetGroups", PageSize=400)
+
+
+def of_service(api: Api, ref: LoadBalancerRef) -> list[str]:
+    """The ARNs of every group of ours for `ref`, attached to a listener or not."""
+    prefix = child_prefix(ref.name)
+    named = [tg["TargetGroupArn"] for tg in every(api) if tg["TargetGroupName"].startswith(prefix)]
+    tags = elbv2_tags(api, named)
+    return [arn for arn in named if owned_by(tags.get(arn, {}), ref)]
+
+
+def delete(api: Api, arn: str) -> None:
+    """Delete one group of ours; already gone (a retried call whose reply was lost) is fine."""
+    try:
+        api.run(api.elbv2.delete_target_group, TargetGroupArn=arn)
+    except ClientError as exc:
+        if not is_code(exc, "TargetGroupNotFound"):
+            raise
 
 
 def _health(health: Health) -> dict[str, Any]:
@@ -135,4 +162,4 @@ def delete_stale(api: Api, *, plan: Plan, attached: list[Any], groups: Groups) -
     for tg in attached:
         arn = tg["TargetGroupArn"]
         if arn not in keep and owned_by(groups.tags.get(arn, {}), plan.ref):
-            api.run(api.elbv2.delete_target_group, TargetGroupArn=arn)
+            delete(api, arn)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from lbcontroller.naming import lb_name
 from lbcontroller.spec import LoadBalancerRef
 
 if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
@@ -53,11 +54,19 @@ def owned_by(tags: Mapping[str, str], ref: LoadBalancerRef) -> bool:
     return owned_by_cluster(tags, ref.cluster) and tags.get(SERVICE_NAME) == ref.service_key
 
 
-def ref_from(tags: Mapping[str, str], *, cluster: str, name: str) -> LoadBalancerRef | None:
-    """The ref of an owned load balancer named `name`, or None when its tags are incomplete."""
+def ref_from(
+    tags: Mapping[str, str], *, cluster: str, name: str | None = None
+) -> LoadBalancerRef | None:
+    """The ref of an owned resource, or None when its tags are incomplete.
+
+    `name` is the load balancer's own name; a child resource (a target group) passes none and
+    gets the name the Service's load balancer has.
+    """
     namespace, sep, service = tags.get(SERVICE_NAME, "").partition("/")
     if not (owned_by_cluster(tags, cluster) and sep and namespace and service):
         return None
+    if name is None:
+        name = lb_name(cluster, namespace, service)
     return LoadBalancerRef(cluster=cluster, namespace=namespace, service=service, name=name)
 
 

@@ -9,28 +9,30 @@ Only resources carrying our ownership tags (or, for rules, our marker) are touch
 from __future__ import annotations
 
 from lbcontroller.spec import LoadBalancerRef
-from providers.aws import classic, ingress, listeners, nlb, secgroups
+from providers.aws import classic, groups, ingress, nlb, secgroups
 from providers.aws.context import Context
-from providers.aws.found import Found, elbv2_tags
+from providers.aws.found import Found
 from providers.aws.rules import marker
-from providers.aws.tags import owned_by
 
 
 def delete_nlb(ctx: Context, found: Found, ref: LoadBalancerRef) -> None:
-    """Delete our NLB, then its target groups of ours (retried while still in use)."""
-    api = ctx.api
-    attached = listeners.forwarded(listeners.current(api, found.id))
-    tags = elbv2_tags(api, attached)
-    nlb.delete(api, found)
-    for arn in attached:
-        if owned_by(tags.get(arn, {}), ref):
-            api.run(api.elbv2.delete_target_group, TargetGroupArn=arn)
+    """Delete our NLB, then every target group of ours for `ref` (retried while in use)."""
+    nlb.delete(ctx.api, found)
+    delete_groups(ctx, ref)
+
+
+def delete_groups(ctx: Context, ref: LoadBalancerRef) -> None:
+    """Delete every target group of ours for `ref`, including those no listener names."""
+    for arn in groups.of_service(ctx.api, ref):
+        groups.delete(ctx.api, arn)
 
 
 def remove_nlb(ctx: Context, ref: LoadBalancerRef) -> None:
-    """Delete our NLB for `ref`, if there is one."""
+    """Delete our NLB for `ref` if there is one, and its groups even when there is none."""
     found = nlb.find(ctx.api, ref, strict=False)
-    if found is not None:
+    if found is None:
+        delete_groups(ctx, ref)
+    else:
         delete_nlb(ctx, found, ref)
 
 

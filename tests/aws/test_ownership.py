@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from lbcontroller.errors import PermanentError
+from lbcontroller.naming import child_prefix
 from providers.aws.keys import TYPE
 from providers.aws.provider import AwsLoadBalancers
 from providers.aws.rules import marker
@@ -98,3 +101,51 @@ def test_list_owned_finds_both_kinds_and_skips_the_decoy(
     assert owned[0].cloud_id == f"elb/{classic.ref.name}"
     assert owned[1].cloud_id.startswith("arn:aws:elasticloadbalancing:")
     assert all(item.ref.cluster == CLUSTER for item in owned)
+
+
+def _groups_of(world: World, lb_name: str) -> list[str]:
+    groups = world.elbv2.describe_target_groups()["TargetGroups"]
+    prefix = child_prefix(lb_name)
+    return sorted(g["TargetGroupArn"] for g in groups if g["TargetGroupName"].startswith(prefix))
+
+
+def test_a_teardown_cut_short_after_the_nlb_leaves_nothing(
+    world: World, provider: AwsLoadBalancers
+) -> None:
+    """A kill between deleting the NLB and its groups: gc lists the groups, delete finds them."""
+    spec = spec_of(provider, service(ports=((80, "TCP", 30080), (53, "UDP", 30053))), world.nodes)
+    provider.ensure(spec)
+    decoy_lb, decoy_group = _decoy(world, "k8s-default-web-decoy")
+    lb = world.elbv2.describe_load_balancers(Names=[spec.ref.name])["LoadBalancers"][0]
+    world.elbv2.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+    first, _ = _groups_of(world, spec.ref.name)
+    world.elbv2.delete_target_group(TargetGroupArn=first)
+    owned = provider.list_owned()
+    assert [(item.ref, item.cloud_id[:3]) for item in owned] == [(spec.ref, "tg/")]
+    provider.ensure_deleted(spec.ref)
+    assert _everything(world) == ({decoy_lb}, {decoy_group}, set())
+    assert provider.list_owned() == []
+
+
+def test_a_group_deleted_by_a_call_whose_reply_was_lost_is_not_an_error(
+    world: World, provider: AwsLoadBalancers
+) -> None:
+    """The call reaches AWS, the reply does not: the retry finds the group gone."""
+    spec = spec_of(provider, service(ports=((80, "TCP", 30080), (53, "UDP", 30053))), world.nodes)
+    provider.ensure(spec)
+    lost: list[str] = []
+
+    def deleted_elsewhere_first(params: dict[str, Any], **_: object) -> None:
+        arn = params["TargetGroupArn"]
+        if arn not in lost:
+            lost.append(arn)
+            world.elbv2.delete_target_group(TargetGroupArn=arn)
+
+    events = provider.clients.elbv2.meta.events
+    events.register(
+        "before-parameter-build.elastic-load-balancing-v2.DeleteTargetGroup",
+        deleted_elsewhere_first,
+    )
+    provider.ensure_deleted(spec.ref)
+    assert len(lost) == 2
+    assert _everything(world) == (set(), set(), set())
