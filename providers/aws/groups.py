@@ -1,11 +1,11 @@
 """An NLB's target groups: one per listener, created new-before-old, health checks in place.
 
 Where it sits: the NLB flow calls `converge` (before listeners point at the groups) and
-`delete_stale` (after they stopped pointing at the old ones); teardown calls `of_service`
-and `delete`. A group is found through our NLB's listeners or, when a crash left it
-unattached, by its name; either way only with our tags. `of_service` finds every group of a
-Service, attached or not, by the name prefix all its groups share: an interrupted teardown
-(a lost reply, a kill) leaves none behind.
+`delete_stale` (after they stopped pointing at the old ones); teardown calls `of_service` and
+`delete`. Groups are found by the name prefix every group of a Service shares (one paged
+read), then kept only with our tags: attached or not, none is missed, so a crash between
+creating a group and its listener, or between repointing a listener and deleting the old
+group, or in the middle of a teardown, leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -33,18 +33,23 @@ PROTOCOLS: dict[str, ProtocolEnumType] = {"TCP": "TCP", "UDP": "UDP", "TCP_UDP":
 
 @dataclass(frozen=True, slots=True)
 class Groups:
-    """The converged groups: ARN by name, the ones just created, and every known group's tags."""
+    """The converged groups: ARN by name, the ones just created, and our groups not planned."""
 
     arns: dict[str, str]
     new: frozenset[str]
+    stale: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """The groups whose names carry a Service's prefix, and their tags by ARN."""
+
+    groups: list[Any]
     tags: dict[str, dict[str, str]]
 
-
-def describe(api: Api, arns: list[str]) -> list[Any]:
-    """The target groups with these ARNs (those our NLB's listeners forward to)."""
-    if not arns:
-        return []
-    return list(api.run(api.elbv2.describe_target_groups, TargetGroupArns=arns)["TargetGroups"])
+    def ours(self, ref: LoadBalancerRef) -> list[Any]:
+        """Those tagged as ours for `ref`."""
+        return [tg for tg in self.groups if owned_by(self.tags.get(tg["TargetGroupArn"], {}), ref)]
 
 
 def every(api: Api) -> list[Any]:
@@ -52,12 +57,16 @@ def every(api: Api) -> list[Any]:
     return api.collect(api.elbv2.describe_target_groups, "TargetGroups", PageSize=400)
 
 
+def named_for(api: Api, ref: LoadBalancerRef) -> Named:
+    """Every group whose name starts with `ref`'s child prefix, with its tags."""
+    prefix = child_prefix(ref.name)
+    named = [tg for tg in every(api) if tg["TargetGroupName"].startswith(prefix)]
+    return Named(groups=named, tags=elbv2_tags(api, [tg["TargetGroupArn"] for tg in named]))
+
+
 def of_service(api: Api, ref: LoadBalancerRef) -> list[str]:
     """The ARNs of every group of ours for `ref`, attached to a listener or not."""
-    prefix = child_prefix(ref.name)
-    named = [tg["TargetGroupArn"] for tg in every(api) if tg["TargetGroupName"].startswith(prefix)]
-    tags = elbv2_tags(api, named)
-    return [arn for arn in named if owned_by(tags.get(arn, {}), ref)]
+    return [tg["TargetGroupArn"] for tg in named_for(api, ref).ours(ref)]
 
 
 def delete(api: Api, arn: str) -> None:
@@ -83,15 +92,6 @@ def _health(health: Health) -> dict[str, Any]:
     return args
 
 
-def _lookup(api: Api, name: str) -> Any | None:
-    try:
-        return api.run(api.elbv2.describe_target_groups, Names=[name])["TargetGroups"][0]
-    except ClientError as exc:
-        if is_code(exc, "TargetGroupNotFound"):
-            return None
-        raise
-
-
 def _create(api: Api, group: Group, plan: Plan, vpc_id: str) -> str:
     created = api.run(
         api.elbv2.create_target_group,
@@ -106,13 +106,10 @@ def _create(api: Api, group: Group, plan: Plan, vpc_id: str) -> str:
     return created["TargetGroups"][0]["TargetGroupArn"]
 
 
-def converge(api: Api, *, plan: Plan, vpc_id: str, attached: list[Any]) -> Groups:
+def converge(api: Api, *, plan: Plan, vpc_id: str) -> Groups:
     """Every planned group exists, is ours, and has the planned health check and tags."""
-    known = {tg["TargetGroupName"]: tg for tg in attached}
-    for group in plan.groups:
-        if group.name not in known and (found := _lookup(api, group.name)) is not None:
-            known[group.name] = found
-    tags = elbv2_tags(api, [tg["TargetGroupArn"] for tg in known.values()])
+    named = named_for(api, plan.ref)
+    known = {tg["TargetGroupName"]: tg for tg in named.groups}
     arns, new = {}, set()
     for group in plan.groups:
         existing = known.get(group.name)
@@ -121,10 +118,14 @@ def converge(api: Api, *, plan: Plan, vpc_id: str, attached: list[Any]) -> Group
             new.add(arns[group.name])
             continue
         arns[group.name] = existing["TargetGroupArn"]
-        _converge_existing(api, existing, plan, tags.get(arns[group.name], {}))
+        _converge_existing(api, existing, plan, named.tags.get(arns[group.name], {}))
     for arn in arns.values():
         _converge_proxy(api, arn, plan.proxy_protocol, new=arn in new)
-    return Groups(arns=arns, new=frozenset(new), tags=tags)
+    keep = set(arns.values())
+    stale = tuple(
+        tg["TargetGroupArn"] for tg in named.ours(plan.ref) if tg["TargetGroupArn"] not in keep
+    )
+    return Groups(arns=arns, new=frozenset(new), stale=stale)
 
 
 def _converge_existing(api: Api, group: Any, plan: Plan, tags: dict[str, str]) -> None:
@@ -156,10 +157,7 @@ def _converge_proxy(api: Api, arn: str, wanted: bool, *, new: bool) -> None:
         )
 
 
-def delete_stale(api: Api, *, plan: Plan, attached: list[Any], groups: Groups) -> None:
+def delete_stale(api: Api, groups: Groups) -> None:
     """Delete the groups of ours that no listener needs any more."""
-    keep = set(groups.arns.values())
-    for tg in attached:
-        arn = tg["TargetGroupArn"]
-        if arn not in keep and owned_by(groups.tags.get(arn, {}), plan.ref):
-            delete(api, arn)
+    for arn in groups.stale:
+        delete(api, arn)

@@ -72,13 +72,12 @@ def _converge(
         own, shared = nlb_rules(plan, network.cidrs)
         rules = {marker(plan.ref): own, shared_marker(plan.ref.cluster): shared}
         ingress.converge(api, group_id=ctx.node_group, wanted=rules, own=marker(plan.ref))
-    attached = groups.describe(api, listeners.forwarded(current))
-    converged = groups.converge(api, plan=plan, vpc_id=network.vpc_id, attached=attached)
+    converged = groups.converge(api, plan=plan, vpc_id=network.vpc_id)
     _targets(ctx, list(converged.arns.values()), wanted, new=converged.new)
     listeners.converge(
         api, lb_arn=found.id, current=current, groups=plan.groups, arns=converged.arns
     )
-    groups.delete_stale(api, plan=plan, attached=attached, groups=converged)
+    groups.delete_stale(api, converged)
 
 
 def _tags(ctx: Context, found: Found, wanted: dict[str, str]) -> None:

@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 from lbcontroller.errors import PermanentError
-from lbcontroller.naming import child_prefix
+from lbcontroller.naming import child_name, child_prefix
 from providers.aws.keys import TYPE
 from providers.aws.provider import AwsLoadBalancers
 from providers.aws.rules import marker
+from providers.aws.tags import ownership, to_list
 
 from .conftest import World
 from .support import CLUSTER, Calls, service, spec_of
@@ -149,3 +150,30 @@ def test_a_group_deleted_by_a_call_whose_reply_was_lost_is_not_an_error(
     provider.ensure_deleted(spec.ref)
     assert len(lost) == 2
     assert _everything(world) == (set(), set(), set())
+
+
+def _group(world: World, name: str, tags: dict[str, str]) -> str:
+    return str(
+        world.elbv2.create_target_group(
+            Name=name,
+            Protocol="TCP",
+            Port=30099,
+            VpcId=world.vpc_id,
+            TargetType="instance",
+            Tags=to_list(tags),
+        )["TargetGroups"][0]["TargetGroupArn"]
+    )
+
+
+def test_a_group_left_unattached_by_a_crash_is_deleted_by_the_next_converge(
+    world: World, provider: AwsLoadBalancers
+) -> None:
+    """A kill after a listener moved to a new group and before the old one was deleted."""
+    spec = spec_of(provider, service(), world.nodes)
+    provider.ensure(spec)
+    planned = set(_groups_of(world, spec.ref.name))
+    stray = _group(world, child_name(spec.ref.name, "tcp", "30099"), ownership(spec.ref))
+    look_alike = _group(world, child_name(spec.ref.name, "udp", "30099"), {"team": "web"})
+    provider.ensure(spec, verify=True)
+    assert set(_groups_of(world, spec.ref.name)) == planned | {look_alike}
+    assert stray not in planned
