@@ -3,6 +3,8 @@ for a scheme change, then the full converge or, when the fingerprint matches, th
 
 Where it sits: the provider's `ensure` / `update_backends` call `ensure` / `update_instances`.
 Steady state costs two reads: the ELB's description (which lists its instances) and its tags.
+A new ELB's rules on the nodes' group go in before it is created (only its own security
+group, which they name, exists by then), so a group with no room refuses the Service early.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ def ensure(ctx: Context, plan: Plan, wanted: frozenset[str], *, verify: bool) ->
     fresh = found is None
     if found is None:
         teardown.remove_nlb(ctx, plan.ref)
-        found = classic.create(api, plan, _security_groups(ctx, plan, network))
+        groups = _security_groups(ctx, plan, network)
+        _node_rules(ctx, plan, groups[0])  # first: a nodes' group with no room refuses early
+        found = classic.create(api, plan, groups)
     if found.tags.get(FINGERPRINT) != print_ or verify:
         _converge(ctx, found, plan, network, fresh=fresh)
         missing = changed(found.tags, plan.tag_map | {FINGERPRINT: print_})
@@ -61,8 +65,14 @@ def _converge(ctx: Context, found: Found, plan: Plan, network: Network, *, fresh
     own = {marker(plan.ref): classic_front_rules(plan)}
     if not plan.security_groups:
         ingress.converge(api, group_id=groups[0], wanted=own, own=marker(plan.ref))
-    if ctx.node_group is not None:
-        nodes = {marker(plan.ref): classic_node_rules(plan, groups[0])}
-        ingress.converge(api, group_id=ctx.node_group, wanted=nodes, own=marker(plan.ref))
+    if not fresh:
+        _node_rules(ctx, plan, groups[0])
     classic.converge_listeners(api, found, plan)
     classic_settings.converge(api, found, plan, groups, fresh=fresh)
+
+
+def _node_rules(ctx: Context, plan: Plan, front: str) -> None:
+    """The NodePorts and health port opened on the nodes' group to the ELB's group."""
+    if ctx.node_group is not None:
+        nodes = {marker(plan.ref): classic_node_rules(plan, front)}
+        ingress.converge(ctx.api, group_id=ctx.node_group, wanted=nodes, own=marker(plan.ref))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from lbcontroller.errors import PermanentError
 from providers.aws.api import Api
 from providers.aws.dryrun import Planned
 from providers.aws.rules import Rule
@@ -72,13 +73,30 @@ def _authorize(api: Api, group_id: str, rules: Iterable[Rule], mark: str) -> Non
     if not ordered:
         return
     batches = groupby(ordered, key=lambda item: (item[0].protocol, item[0].port))
-    api.run(
-        api.ec2.authorize_security_group_ingress,
-        GroupId=group_id,
-        IpPermissions=[_permission(list(batch)) for _, batch in batches],
-        TagSpecifications=[
-            {"ResourceType": "security-group-rule", "Tags": [{"Key": RULE_OWNER, "Value": mark}]}
-        ],
+    try:
+        api.run(
+            api.ec2.authorize_security_group_ingress,
+            GroupId=group_id,
+            IpPermissions=[_permission(list(batch)) for _, batch in batches],
+            TagSpecifications=[
+                {
+                    "ResourceType": "security-group-rule",
+                    "Tags": [{"Key": RULE_OWNER, "Value": mark}],
+                }
+            ],
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "RulesPerSecurityGroupLimitExceeded":
+            raise _no_room(group_id, len(ordered)) from None
+        raise
+
+
+def _no_room(group_id: str, adding: int) -> PermanentError:
+    return PermanentError(
+        f"the nodes' security group {group_id} has no room for {adding} more inbound rules "
+        "(AWS's rules-per-group quota): use fewer spec.loadBalancerSourceRanges or ports, "
+        "or raise the quota",
+        field="spec.loadBalancerSourceRanges",
     )
 
 
@@ -92,14 +110,18 @@ def _revoke(api: Api, group_id: str, rule_ids: list[str]) -> None:
 
 
 def converge(api: Api, *, group_id: str, wanted: Mapping[str, frozenset[Rule]], own: str) -> None:
-    """Add the missing `wanted` rules (marker -> rules), then revoke what `own` no longer wants.
+    """Revoke what `own` no longer wants, then add the missing `wanted` rules (marker -> rules).
 
-    Rules under other markers (the cluster's shared ones) are added but never revoked here.
-    Workers converge one group at a time (a read-modify-write), so two Services never both
-    add the cluster's shared rule; one added by another process meanwhile counts as added.
+    Revoking first frees the room a replaced range needs in a group near its quota (a stale
+    rule never carries traffic the Service still wants). Rules under other markers (the
+    cluster's shared ones) are added but never revoked here. Workers converge one group at a
+    time (a read-modify-write), so two Services never both add the cluster's shared rule; one
+    added by another process meanwhile counts as added.
     """
     with _GROUP_LOCK:
         current = _ingress(api, group_id)
+        keep = wanted.get(own, frozenset())
+        _revoke(api, group_id, [rid for rule, rid, d in current if d == own and rule not in keep])
         present = {rule for rule, _, _ in current}
         for mark, rules in wanted.items():
             try:
@@ -107,9 +129,6 @@ def converge(api: Api, *, group_id: str, wanted: Mapping[str, frozenset[Rule]], 
             except ClientError as exc:
                 if mark == own or exc.response["Error"]["Code"] != "InvalidPermission.Duplicate":
                     raise
-        keep = wanted.get(own, frozenset())
-        stale = [rid for rule, rid, d in current if d == own and rule not in keep]
-        _revoke(api, group_id, stale)
 
 
 def revoke_ours(api: Api, *, group_id: str, own: str) -> None:

@@ -4,6 +4,8 @@ either the full converge or, when the fingerprint tag matches, only the targets.
 Where it sits: the provider's `ensure` / `update_backends` call `ensure` / `update_targets`
 with the plan. Full converge order keeps traffic flowing: rules, target groups (new ones get
 their targets first), listeners (repointed), stale groups deleted, fingerprint written last.
+A new NLB's rules go in before it is created, so a nodes' group with no room for them
+refuses the Service before anything is made.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def ensure(ctx: Context, plan: Plan, wanted: frozenset[str], *, verify: bool) ->
     fresh = found is None
     if found is None:
         teardown.remove_classic(ctx, plan.ref)
+        _rules(ctx, plan, network)  # first: a nodes' group with no room refuses before any make
         found = nlb.create(api, plan)
     current = [] if fresh else listeners.current(api, found.id)
     if found.tags.get(FINGERPRINT) == print_ and not verify:
@@ -68,16 +71,21 @@ def _converge(
 ) -> None:
     api = ctx.api
     nlb.converge(api, found, plan, fresh=fresh)
-    if ctx.node_group is not None:
-        own, shared = nlb_rules(plan, network.cidrs)
-        rules = {marker(plan.ref): own, shared_marker(plan.ref.cluster): shared}
-        ingress.converge(api, group_id=ctx.node_group, wanted=rules, own=marker(plan.ref))
+    if not fresh:
+        _rules(ctx, plan, network)
     converged = groups.converge(api, plan=plan, vpc_id=network.vpc_id)
     _targets(ctx, list(converged.arns.values()), wanted, new=converged.new)
     listeners.converge(
         api, lb_arn=found.id, current=current, groups=plan.groups, arns=converged.arns
     )
     groups.delete_stale(api, converged)
+
+
+def _rules(ctx: Context, plan: Plan, network: Network) -> None:
+    if ctx.node_group is not None:
+        own, shared = nlb_rules(plan, network.cidrs)
+        rules = {marker(plan.ref): own, shared_marker(plan.ref.cluster): shared}
+        ingress.converge(ctx.api, group_id=ctx.node_group, wanted=rules, own=marker(plan.ref))
 
 
 def _tags(ctx: Context, found: Found, wanted: dict[str, str]) -> None:
