@@ -3,7 +3,10 @@
 Where it sits: the reconciler records EnsuringLoadBalancer, EnsuredLoadBalancer,
 UpdatedLoadBalancer, DeletingLoadBalancer, DeletedLoadBalancer and SyncLoadBalancerFailed
 through `EventRecorder`, which writes via the `kube` seam. A repeat of the same reason and
-message on the same object bumps the existing Event's count instead of adding another.
+message on the same object bumps the existing Event's count instead of adding another; the
+Event's name is a digest of both, so a restarted process finds the Event its predecessor
+wrote (409 on create) and goes on counting from there, and one that expired meanwhile (404
+on the bump) is written anew.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
+from collections.abc import Callable
 
-from lbcontroller.kube import KubeClient, KubeError
+from lbcontroller.kube import JSON, KubeClient, KubeError
 from lbcontroller.model import Service
 from lbcontroller.naming import digest
 
@@ -49,19 +53,34 @@ class EventRecorder:
             count = self._counts.get(name, 0) + 1
             self._counts[name] = count
         try:
-            if count == 1:
-                self._client.create_event(
-                    service.namespace, _event(service, name, kind, reason, message)
-                )
-            else:
-                self._client.patch_event(
-                    service.namespace, name, {"count": count, "lastTimestamp": _now()}
-                )
+            written = self._write(
+                service, name, count, lambda: _event(service, name, kind, reason, message)
+            )
         except KubeError as exc:
-            if exc.status == 409 or (exc.status == 404 and count > 1):
-                with self._lock:
-                    self._counts[name] = 0
+            written = 0
             log.warning("could not record event %s on %s: %s", reason, service.key, exc)
+        with self._lock:
+            self._counts[name] = written
+
+    def _write(self, service: Service, name: str, count: int, event: Callable[[], JSON]) -> int:
+        """Create or bump the Event; the count it now has."""
+        namespace = service.namespace
+        if count > 1:
+            try:
+                self._client.patch_event(namespace, name, {"count": count, "lastTimestamp": _now()})
+                return count
+            except KubeError as exc:
+                if exc.status != 404:
+                    raise
+        try:
+            self._client.create_event(namespace, event())
+            return 1
+        except KubeError as exc:
+            if exc.status != 409:
+                raise
+        count = int(self._client.get_event(namespace, name).get("count") or 1) + 1
+        self._client.patch_event(namespace, name, {"count": count, "lastTimestamp": _now()})
+        return count
 
 
 def _event(service: Service, name: str, kind: str, reason: str, message: str) -> dict[str, object]:

@@ -183,6 +183,10 @@ class KubeClient:
         """Post a core/v1 Event."""
         return self.request("POST", f"/api/v1/namespaces/{quote(namespace)}/events", body=event)
 
+    def get_event(self, namespace: str, name: str) -> JSON:
+        """Read a core/v1 Event."""
+        return self.request("GET", f"/api/v1/namespaces/{quote(namespace)}/events/{quote(name)}")
+
     def patch_event(self, namespace: str, name: str, patch: JSON) -> JSON:
         """Bump an existing Event (count, lastTimestamp)."""
         path = f"/api/v1/namespaces/{quote(namespace)}/events/{quote(name)}"
