@@ -34,6 +34,12 @@ SERVICES = {  # the demo's Services: name -> (class, ports)
 }
 
 
+def controller_argv(python: str, config: Path, kubeconfig: str, *extra: str) -> list[str]:
+    """`lbcontroller run` with a config and a kubeconfig, as the demo and the tests start it."""
+    run = [python, "-m", "lbcontroller.cli", "run", "--config", str(config)]
+    return [*run, "--kubeconfig", kubeconfig, *extra]
+
+
 def _say(text: str) -> None:
     print(f"==> {text}", flush=True)
 
@@ -148,16 +154,7 @@ def run() -> int:
     env = {k: v for cloud in clouds for k, v in cloud.env().items()}
     controller = start(
         "demo-controller",
-        [
-            sys.executable,
-            "-m",
-            "lbcontroller.cli",
-            "run",
-            "--config",
-            str(config),
-            "--kubeconfig",
-            state.env["KUBECONFIG"],
-        ],
+        controller_argv(sys.executable, config, state.env["KUBECONFIG"]),
         logs=state_dir() / "logs",
         env={**env, "DEMO_METRICS_ADDRESS": metrics, "PYTHONPATH": str(ROOT)},
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from devenv.demo import controller_argv
 from devenv.demo_clouds import seed_aws, seed_gce
 from devenv.procs import free_port
 from devenv.state import EnvState
@@ -98,20 +99,8 @@ def prepare(
 
 def argv(python: str, *, config: Path, kubeconfig: Path, identity: str) -> list[str]:
     """`lbcontroller run` with debug logging, the example config and the token kubeconfig."""
-    return [
-        python,
-        "-m",
-        "lbcontroller.cli",
-        "run",
-        "--config",
-        str(config),
-        "--kubeconfig",
-        str(kubeconfig),
-        "--log-level",
-        "DEBUG",
-        "--identity",
-        identity,
-    ]
+    extra = ("--log-level", "DEBUG", "--identity", identity)
+    return controller_argv(python, config, str(kubeconfig), *extra)
 
 
 def exercise(kube: KubeClient, namespace: str) -> None:
