@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lbcontroller.model import Ingress
-from lbcontroller.spec import LoadBalancerRef, LoadBalancerSpec, ProviderOptions
+from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec, ProviderOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +70,15 @@ class Provider(Protocol):
         """
         ...
 
-    def update_backends(self, spec: LoadBalancerSpec[Any]) -> None:
-        """Converge only the backends (the cheap node-change path) of an existing LB."""
+    def update_backends(
+        self, spec: LoadBalancerSpec[Any], *, previous: Sequence[Backend] | None = None
+    ) -> None:
+        """Converge only the backends (the cheap node-change path) of an existing LB.
+
+        `previous` are the backends this process last applied to it (the reconciler's record):
+        a provider that also remembers where it put them may write only the difference
+        without reading (drift is the `verify` resync's to repair); None: read what is there.
+        """
         ...
 
     def ensure_deleted(self, ref: LoadBalancerRef) -> None:

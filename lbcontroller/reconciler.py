@@ -135,7 +135,7 @@ class Reconciler:
     ) -> None:
         if last.backends == spec.backends:
             return
-        route.provider.update_backends(spec)
+        route.provider.update_backends(spec, previous=last.backends)
         self._record(service.key, route.provider.name, spec)
         self._events.normal(
             service, "UpdatedLoadBalancer", f"Updated backends: {len(spec.backends)} nodes"

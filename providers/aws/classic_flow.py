@@ -13,13 +13,16 @@ from lbcontroller.provider import LoadBalancerStatus
 from providers.aws import classic, classic_settings, ingress, secgroups, targets, teardown
 from providers.aws.context import Context
 from providers.aws.found import Found, status
+from providers.aws.memo import Made
 from providers.aws.network import Network
 from providers.aws.plan import Plan, fingerprint
 from providers.aws.rules import classic_front_rules, classic_node_rules, marker
 from providers.aws.tags import FINGERPRINT, changed, to_list
 
 
-def ensure(ctx: Context, plan: Plan, wanted: frozenset[str], *, verify: bool) -> LoadBalancerStatus:
+def ensure(
+    ctx: Context, plan: Plan, wanted: frozenset[str], *, verify: bool
+) -> tuple[LoadBalancerStatus, Made]:
     """Converge the classic ELB of `plan` with `wanted` instances behind it."""
     api = ctx.api
     network = ctx.networks.get(plan.subnets)
@@ -40,15 +43,17 @@ def ensure(ctx: Context, plan: Plan, wanted: frozenset[str], *, verify: bool) ->
         if missing:
             api.run(api.elb.add_tags, LoadBalancerNames=[found.id], Tags=to_list(missing))
     targets.converge_classic(api, name=found.id, wanted=wanted, current=classic.instances(found))
-    return status(found)
+    return status(found), Made("classic")
 
 
-def update_instances(ctx: Context, plan: Plan, wanted: frozenset[str]) -> None:
+def update_instances(ctx: Context, plan: Plan, wanted: frozenset[str]) -> Made | None:
     """Only the instances of an existing ELB (nothing when there is none yet)."""
     found = classic.find(ctx.api, plan.ref)
-    if found is not None:
-        current = classic.instances(found)
-        targets.converge_classic(ctx.api, name=found.id, wanted=wanted, current=current)
+    if found is None:
+        return None
+    current = classic.instances(found)
+    targets.converge_classic(ctx.api, name=found.id, wanted=wanted, current=current)
+    return Made("classic")
 
 
 def _security_groups(ctx: Context, plan: Plan, network: Network) -> list[str]:

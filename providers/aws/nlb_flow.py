@@ -16,13 +16,16 @@ from lbcontroller.provider import LoadBalancerStatus
 from providers.aws import groups, ingress, listeners, nlb, targets, teardown
 from providers.aws.context import Context
 from providers.aws.found import Found, status
+from providers.aws.memo import Made
 from providers.aws.network import Network
 from providers.aws.plan import Plan, fingerprint
 from providers.aws.rules import marker, nlb_rules, shared_marker
 from providers.aws.tags import FINGERPRINT, changed, to_list
 
 
-def ensure(ctx: Context, plan: Plan, wanted: frozenset[str], *, verify: bool) -> LoadBalancerStatus:
+def ensure(
+    ctx: Context, plan: Plan, wanted: frozenset[str], *, verify: bool
+) -> tuple[LoadBalancerStatus, Made]:
     """Converge the NLB of `plan` with `wanted` instances behind every group."""
     api = ctx.api
     network = ctx.networks.get(plan.subnets)
@@ -38,19 +41,22 @@ def ensure(ctx: Context, plan: Plan, wanted: frozenset[str], *, verify: bool) ->
         found = nlb.create(api, plan)
     current = [] if fresh else listeners.current(api, found.id)
     if found.tags.get(FINGERPRINT) == print_ and not verify:
-        _targets(ctx, listeners.forwarded(current), wanted, new=frozenset())
+        arns = listeners.forwarded(current)
+        _targets(ctx, arns, wanted, new=frozenset())
     else:
-        _converge(ctx, found, plan, current, wanted, network, fresh=fresh)
+        arns = _converge(ctx, found, plan, current, wanted, network, fresh=fresh)
         _tags(ctx, found, plan.tag_map | {FINGERPRINT: print_})
-    return status(found)
+    return status(found), Made("nlb", tuple(arns))
 
 
-def update_targets(ctx: Context, plan: Plan, wanted: frozenset[str]) -> None:
+def update_targets(ctx: Context, plan: Plan, wanted: frozenset[str]) -> Made | None:
     """Only the targets of an existing NLB (nothing when there is none yet)."""
     found = nlb.find(ctx.api, plan.ref)
-    if found is not None:
-        arns = listeners.forwarded(listeners.current(ctx.api, found.id))
-        _targets(ctx, arns, wanted, new=frozenset())
+    if found is None:
+        return None
+    arns = listeners.forwarded(listeners.current(ctx.api, found.id))
+    _targets(ctx, arns, wanted, new=frozenset())
+    return Made("nlb", tuple(arns))
 
 
 def _targets(ctx: Context, arns: list[str], wanted: frozenset[str], *, new: frozenset[str]) -> None:
@@ -68,7 +74,7 @@ def _converge(
     network: Network,
     *,
     fresh: bool,
-) -> None:
+) -> list[str]:
     api = ctx.api
     nlb.converge(api, found, plan, fresh=fresh)
     if not fresh:
@@ -79,6 +85,7 @@ def _converge(
         api, lb_arn=found.id, current=current, groups=plan.groups, arns=converged.arns
     )
     groups.delete_stale(api, converged)
+    return list(converged.arns.values())
 
 
 def _rules(ctx: Context, plan: Plan, network: Network) -> None:

@@ -12,13 +12,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
-from lbcontroller.spec import LoadBalancerRef, LoadBalancerSpec
-from providers.aws import classic_flow, nlb_flow, owned, teardown
+from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec
+from providers.aws import classic_flow, nlb_flow, owned, targets, teardown
 from providers.aws.api import Clients
 from providers.aws.context import Context
+from providers.aws.memo import Made, Memo
 from providers.aws.options import AwsOptions, parse_options
 from providers.aws.plan import plan_for
-from providers.aws.targets import instances
 from providers.aws.validate import validate
 
 
@@ -29,6 +29,7 @@ class AwsLoadBalancers:
         self._name = name
         self._cluster = cluster
         self._ctx = context
+        self._memo = Memo()
 
     @property
     def name(self) -> str:
@@ -54,21 +55,38 @@ class AwsLoadBalancers:
         While the fingerprint tag matches, only the load balancer and its targets are read;
         `verify` (the drift resync) checks and repairs every part regardless.
         """
-        return self._ensure(self._ctx, spec, verify=verify)
+        self._memo.remember(spec.ref.name, None)  # until it succeeds, nothing is known
+        status, made = self._ensure(self._ctx, spec, verify=verify)
+        self._memo.remember(spec.ref.name, made)
+        return status
 
     def _ensure(
         self, ctx: Context, spec: LoadBalancerSpec[Any], *, verify: bool
-    ) -> LoadBalancerStatus:
+    ) -> tuple[LoadBalancerStatus, Made]:
         self.validate(spec)
         plan = plan_for(spec, default_subnets=ctx.default_subnets)
         flow = nlb_flow.ensure if plan.kind == "nlb" else classic_flow.ensure
-        return flow(ctx, plan, instances(spec.backends), verify=verify)
+        return flow(ctx, plan, targets.instances(spec.backends), verify=verify)
 
-    def update_backends(self, spec: LoadBalancerSpec[Any]) -> None:
-        """Register and deregister instances only (nothing when the LB does not exist yet)."""
+    def update_backends(
+        self, spec: LoadBalancerSpec[Any], *, previous: Sequence[Backend] | None = None
+    ) -> None:
+        """Register and deregister instances only (nothing when the LB does not exist yet).
+
+        When this process converged the load balancer and `previous` says which backends it
+        applied, only the difference is written, with no read; otherwise the targets are read.
+        """
         plan = plan_for(spec, default_subnets=self._ctx.default_subnets)
-        flow = nlb_flow.update_targets if plan.kind == "nlb" else classic_flow.update_instances
-        flow(self._ctx, plan, instances(spec.backends))
+        name, wanted = plan.ref.name, targets.instances(spec.backends)
+        made = self._memo.recall(name)
+        self._memo.remember(name, None)  # until it succeeds, nothing is known
+        if previous is not None and made is not None and made.kind == plan.kind:
+            current = targets.instances(previous)
+            targets.shift(self._ctx.api, made=made, name=name, wanted=wanted, current=current)
+        else:
+            flow = nlb_flow.update_targets if plan.kind == "nlb" else classic_flow.update_instances
+            made = flow(self._ctx, plan, wanted)
+        self._memo.remember(name, made)
 
     def plan(self, spec: LoadBalancerSpec[Any]) -> Sequence[PlannedChange]:
         """The writes `ensure(spec)` would make now: the same flow, its writes recorded."""
@@ -87,6 +105,7 @@ class AwsLoadBalancers:
 
     def ensure_deleted(self, ref: LoadBalancerRef) -> None:
         """Delete everything of ours for `ref` (both kinds); absent is success."""
+        self._memo.remember(ref.name, None)
         teardown.remove_everything(self._ctx, ref)
 
     def list_owned(self) -> Sequence[OwnedLoadBalancer]:

@@ -2,7 +2,8 @@
 
 Where it sits: `ensure` and `update_backends` call `converge_group` for each NLB target group
 and `converge_classic` for a classic ELB; both write nothing when the sets already match and
-send at most `CHUNK` ids a call.
+send at most `CHUNK` ids a call. `shift` does either from what the memo and the reconciler
+know, without reading.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from lbcontroller.spec import Backend
 from providers.aws.api import Api
+from providers.aws.memo import Made
 
 CHUNK = 100
 _INSTANCE = re.compile(r"^i-[0-9a-f]+$")
@@ -55,6 +57,16 @@ def converge_group(api: Api, *, arn: str, wanted: frozenset[str], current: froze
     for method, ids in calls:
         for chunk in _chunks(ids):
             api.run(method, TargetGroupArn=arn, Targets=[{"Id": i} for i in chunk])
+
+
+def shift(
+    api: Api, *, made: Made, name: str, wanted: frozenset[str], current: frozenset[str]
+) -> None:
+    """Write the difference between `current` (last applied) and `wanted`, reading nothing."""
+    if made.kind == "classic":
+        converge_classic(api, name=name, wanted=wanted, current=current)
+    for arn in made.groups:
+        converge_group(api, arn=arn, wanted=wanted, current=current)
 
 
 def converge_classic(

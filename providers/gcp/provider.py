@@ -15,7 +15,7 @@ from typing import Any
 
 from lbcontroller.model import Ingress
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
-from lbcontroller.spec import LoadBalancerRef, LoadBalancerSpec
+from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec
 from providers.gcp import converge, owned, teardown
 from providers.gcp.context import Context
 from providers.gcp.desired import desired
@@ -49,8 +49,13 @@ class GcpLoadBalancers:
         ip = converge.converge(self.ctx, desired(spec, self.ctx.where), journal=Journal(apply=True))
         return LoadBalancerStatus(ingress=(Ingress(ip=ip),))
 
-    def update_backends(self, spec: LoadBalancerSpec[Any]) -> None:
-        """Add and remove group members only (nothing when the LB does not exist yet)."""
+    def update_backends(
+        self, spec: LoadBalancerSpec[Any], *, previous: Sequence[Backend] | None = None
+    ) -> None:
+        """Add and remove group members only (nothing when the LB does not exist yet).
+
+        `previous` is unused: the instance groups' members are read and compared.
+        """
         d = desired(spec, self.ctx.where)
         converge.refresh_backends(self.ctx, d, journal=Journal(apply=True))
 

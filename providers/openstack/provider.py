@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
-from lbcontroller.spec import LoadBalancerRef, LoadBalancerSpec
+from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec
 from providers.openstack import flow, teardown
 from providers.openstack.context import Context
 from providers.openstack.desired import desired
@@ -41,8 +41,13 @@ class OpenStackLoadBalancers:
         self.validate(spec)
         return flow.ensure(self.ctx, desired(spec, self.ctx.settings))
 
-    def update_backends(self, spec: LoadBalancerSpec[Any]) -> None:
-        """One batch member update per pool whose members differ; nothing else."""
+    def update_backends(
+        self, spec: LoadBalancerSpec[Any], *, previous: Sequence[Backend] | None = None
+    ) -> None:
+        """One batch member update per pool whose members differ; nothing else.
+
+        `previous` is unused: the pools' members are read and compared.
+        """
         flow.update_backends(self.ctx, desired(spec, self.ctx.settings))
 
     def ensure_deleted(self, ref: LoadBalancerRef) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from botocore.exceptions import ClientError
 
 from providers.aws.keys import TYPE
 from providers.aws.provider import AwsLoadBalancers
@@ -84,3 +85,56 @@ def test_classic_node_changes_touch_instances_only(
     name = spec_of(provider, svc, ()).ref.name
     (lb,) = world.elb.describe_load_balancers(LoadBalancerNames=[name])["LoadBalancerDescriptions"]
     assert {i["InstanceId"] for i in lb["Instances"]} == instance_ids(world.nodes)
+
+
+@pytest.mark.parametrize("kind", ["nlb", "classic"])
+def test_with_the_backends_last_applied_a_node_change_reads_nothing(
+    world: World, provider: AwsLoadBalancers, calls: Calls, kind: str
+) -> None:
+    """The reconciler passes what it applied; the provider remembers where it put it."""
+    svc = service(ports=PORTS, annotations={TYPE: kind} if kind == "classic" else {})
+    before = spec_of(provider, svc, world.nodes)
+    provider.ensure(before)
+    extra = _new_node(world)
+    nodes = (*world.nodes[1:], node("node-new", f"aws:///us-east-1a/{extra}"))
+    calls.clear()
+    provider.update_backends(spec_of(provider, svc, nodes), previous=before.backends)
+    assert calls.reads() == []
+    if kind == "nlb":
+        assert calls.writes() == {"elbv2.RegisterTargets": 2, "elbv2.DeregisterTargets": 2}
+        for group in target_groups(world, before.ref.name).values():
+            assert targets(world, group["TargetGroupArn"]) == instance_ids(nodes)
+    else:
+        assert calls.writes() == {
+            "elb.RegisterInstancesWithLoadBalancer": 1,
+            "elb.DeregisterInstancesFromLoadBalancer": 1,
+        }
+        (lb,) = world.elb.describe_load_balancers(LoadBalancerNames=[before.ref.name])[
+            "LoadBalancerDescriptions"
+        ]
+        assert {i["InstanceId"] for i in lb["Instances"]} == instance_ids(nodes)
+
+
+def test_a_failed_write_without_reads_sends_the_retry_down_the_read_path(
+    world: World, provider: AwsLoadBalancers, calls: Calls
+) -> None:
+    """A group replaced behind our back: the no-read write fails, the retry reads and heals."""
+    svc = service()
+    before = spec_of(provider, svc, world.nodes)
+    provider.ensure(before)
+    [group] = target_groups(world, before.ref.name).values()
+    lb = world.elbv2.describe_load_balancers(Names=[before.ref.name])["LoadBalancers"][0]
+    for listener in world.elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])[
+        "Listeners"
+    ]:
+        world.elbv2.delete_listener(ListenerArn=listener["ListenerArn"])
+    world.elbv2.delete_target_group(TargetGroupArn=group["TargetGroupArn"])
+    after = spec_of(provider, svc, world.nodes[1:])
+    with pytest.raises(ClientError, match="TargetGroupNotFound"):
+        provider.update_backends(after, previous=before.backends)
+    calls.clear()
+    provider.update_backends(after, previous=before.backends)  # the read path: no group, no-op
+    assert "elbv2.DescribeListeners" in calls.reads() and calls.writes() == {}
+    provider.ensure(after, verify=True)  # the resync rebuilds it
+    [rebuilt] = target_groups(world, before.ref.name).values()
+    assert targets(world, rebuilt["TargetGroupArn"]) == instance_ids(world.nodes[1:])

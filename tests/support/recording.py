@@ -22,7 +22,7 @@ from lbcontroller import annotations as ann
 from lbcontroller.errors import Unsupported
 from lbcontroller.model import Ingress
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
-from lbcontroller.spec import LoadBalancerRef, LoadBalancerSpec
+from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec
 
 NODE_LABELS = "test.lbcontroller.io/node-labels"
 SIZE = "test.lbcontroller.io/size"
@@ -173,8 +173,10 @@ class RecordingProvider:
             time.sleep(self.slow_create)  # the cloud has it; the caller does not know yet
         return LoadBalancerStatus(ingress=(Ingress(ip=lb["ip"], ip_mode="VIP"),))
 
-    def update_backends(self, spec: LoadBalancerSpec[Any]) -> None:
-        """Only the backends."""
+    def update_backends(
+        self, spec: LoadBalancerSpec[Any], *, previous: Sequence[Backend] | None = None
+    ) -> None:
+        """Only the backends (`previous` unused: the file is read anyway)."""
         name = spec.ref.name
         self._call("update_backends", name)
         backends = [b.node for b in spec.backends]
