@@ -86,8 +86,11 @@ def _orphans(found: dict[str, int]) -> str:
 
 
 def _exit_label(item: dict[str, Any]) -> str:
-    """`crash: NewConnectionError (Connection refused)`, or `exit 1: <last log line>`."""
+    """`crash: NewConnectionError (Connection refused)`, `exit 1: lost its Lease` or
+    `exit 1: <last log line>`."""
     reason = str(item["reason"])
+    if '"lost_leadership": true' in reason:
+        return f"exit {item['code']}: lost its Lease (by design; restarted)"
     if not reason.startswith("crash: "):
         return f"exit {item['code']}: {reason[:80]}"
     error = reason.removeprefix("crash: ")
@@ -146,8 +149,8 @@ directly. `python -m chaos --quick` (part of `make test`) does the same at a sma
   `nodeSecurityGroup` (its rules are checked and leak-scanned), the rest `aws-open`, which
   has none. Every NLB Service takes one rule a NodePort and source range on the one nodes'
   group, which holds 60 inbound rules (AWS's default quota; moto enforces it): with all
-  AWS Services on it the group fills up and every further Service fails with
-  `RulesPerSecurityGroupLimitExceeded`, which is a scale limit, not what this run tests.
+  AWS Services on it the group fills up and every further Service is refused (a Warning
+  naming spec.loadBalancerSourceRanges), which is a scale limit, not what this run tests.
 - **Decoys**: before the run, an untagged NLB (holding the name a refused Service's load
   balancer would get) with an untagged target group, and unmarked GCE health checks (one
   holding a refused Service's name), backend service and forwarding rule.
@@ -155,13 +158,15 @@ directly. `python -m chaos --quick` (part of `make test`) does the same at a sma
 
 
 MEANING = """- *exits we did not cause*: a replica that ended without being killed or stopped by the
-  run (each is restarted); a crash names the exception that ended it.
+  run (each is restarted); a crash names the exception that ended it. A leader that could
+  not renew its Lease within the renew deadline (the API server was down) stops on
+  purpose, as upstream controllers do, so that two replicas never both act.
 - *writes reaching a cloud from a non-leader*: mutating calls that reached a stand-in
   from a replica that held the Lease at no moment within 1.5 s of the call (each replica
   has its own proxies, so their logs say who wrote).
 - *`lbcontroller gc` orphans*: what `gc` (without `--delete`) lists at the end, by its
-  reason. "Service no longer served by this provider" entries are the other AWS entry's
-  live load balancers: `gc` cannot tell two entries of one type on one account apart.
+  reason: resources of ours that no Service wants. The two AWS entries share one account,
+  and `gc` leaves a load balancer that a live Service wants from the other entry alone.
 - *checker self-test*: after the final check, one violation of each invariant is planted
   (a leaked target group and GCE health check, a second NLB for a live Service, a live
   NLB's targets removed, a Service held by a finalizer, a tag added to a decoy) and the

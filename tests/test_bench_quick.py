@@ -106,6 +106,9 @@ def test_every_service_got_its_address(results: tuple[dict[str, Any], Path]) -> 
     assert len(single["series"]["ours_seconds"]) == single["params"]["runs"]
     served = _measure(document, "sg_capacity", "Services served")["ours"]
     assert 0 < served < document["scenarios"]["sg_capacity"]["params"]["services"]
+    refused = _measure(document, "sg_capacity", "Services refused for the rule quota")["ours"]
+    assert served + refused == document["scenarios"]["sg_capacity"]["params"]["services"]
+    assert _measure(document, "sg_capacity", "NLBs in the cloud")["ours"] == served
 
 
 def test_the_slim_cache_is_smaller_than_the_models(results: tuple[dict[str, Any], Path]) -> None:
