@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -287,3 +288,12 @@ class Reader:
             groups,
             workers,
         )
+
+
+def read_all(world: World, workers: int, *, deep: bool) -> tuple[Counter[str], float]:
+    """The baseline's check of every load balancer (`deep`: every part): calls and seconds."""
+    calls = CloudCalls()
+    reader = Reader(world, calls)
+    started = time.monotonic()
+    (reader.deep if deep else reader.shallow)(workers)
+    return calls.since(0), time.monotonic() - started

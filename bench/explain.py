@@ -20,9 +20,10 @@ WHERE = {
         "before every new NLB"
     ),
     "elbv2.DescribeTargetGroups": (
-        "groups.converge / teardown.delete_groups -> groups.named_for: every full converge and "
-        "every delete pages through the region's target groups to find all of the Service's "
-        "by name prefix (one a crash left unattached included)"
+        "groups.converge -> _lookup: each planned group that no listener forwards to is looked "
+        "up by name (one a crash left unattached), i.e. every group of a new NLB; on the deep "
+        "path groups.describe reads the attached ones; a change and every delete page through "
+        "the region's groups for the Service's name prefix (groups.named_for)"
     ),
     "elbv2.DescribeLoadBalancers": (
         "nlb.find: the NLB looked up by name first (the baseline knows what it made)"

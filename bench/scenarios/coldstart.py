@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 
 from bench import explain
-from bench.baseline import Reader
+from bench.baseline import read_all
 from bench.context import Bench
-from bench.counting import CloudCalls, reads, writes
+from bench.counting import reads, writes
 from bench.inproc import InProcessController, config
 from bench.results import Measure, Scenario, Target
 from bench.stats import rounded
@@ -31,11 +31,7 @@ def run(bench: Bench, count: int) -> Scenario:
     finally:
         ctl.stop()
     ops = ctl.calls.since(0)
-    calls = CloudCalls()
-    base_started = time.monotonic()
-    Reader(bench.ctl_world, calls).shallow(bench.size.workers)
-    base_seconds = time.monotonic() - base_started
-    base_ops = calls.since(0)
+    base_ops, base_seconds = read_all(bench.ctl_world, bench.size.workers, deep=False)
     scenario = Scenario(
         name="coldstart",
         title=f"Cold start: {count:,} existing load balancers",

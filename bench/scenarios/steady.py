@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 
 from bench import explain
-from bench.baseline import Reader
+from bench.baseline import read_all
 from bench.context import Bench
-from bench.counting import CloudCalls, reads, writes
+from bench.counting import reads, writes
 from bench.inproc import InProcessController
 from bench.results import Measure, Scenario, Target
 from bench.stats import rounded
@@ -28,11 +28,7 @@ def run(bench: Bench, ctl: InProcessController, count: int) -> Scenario:
     ctl.controller.resync()
     finished = ctl.wait_reconciled(before + count, bench.size.settle(count))
     ops = ctl.calls.since(mark)
-    calls = CloudCalls()
-    base_started = time.monotonic()
-    Reader(bench.ctl_world, calls).deep(bench.size.workers)
-    base_seconds = time.monotonic() - base_started
-    base_ops = calls.since(0)
+    base_ops, base_seconds = read_all(bench.ctl_world, bench.size.workers, deep=True)
     scenario = Scenario(
         name="steady",
         title=f"Steady state: {count:,} load balancers, one resync (verify=True)",

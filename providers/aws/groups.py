@@ -2,10 +2,13 @@
 
 Where it sits: the NLB flow calls `converge` (before listeners point at the groups) and
 `delete_stale` (after they stopped pointing at the old ones); teardown calls `of_service` and
-`delete`. Groups are found by the name prefix every group of a Service shares (one paged
-read), then kept only with our tags: attached or not, none is missed, so a crash between
-creating a group and its listener, or between repointing a listener and deleting the old
-group, or in the middle of a teardown, leaves nothing behind.
+`delete`. Groups are known through our NLB's listeners plus a lookup of each planned name;
+every group is kept only with our tags. A sweep instead pages through the region's groups
+for the name prefix all of a Service's groups share, which finds those no listener names:
+teardown always sweeps, and so does a converge after one was cut short (the fingerprint not
+written), so a crash between repointing a listener and deleting the old group, or in the
+middle of a teardown, leaves nothing behind. Creates and resyncs never sweep: the paged read
+grows with the region's groups.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ class Groups:
 
 @dataclass(frozen=True, slots=True)
 class Named:
-    """The groups whose names carry a Service's prefix, and their tags by ARN."""
+    """Candidate groups of a Service, and their tags by ARN."""
 
     groups: list[Any]
     tags: dict[str, dict[str, str]]
@@ -106,9 +109,39 @@ def _create(api: Api, group: Group, plan: Plan, vpc_id: str) -> str:
     return created["TargetGroups"][0]["TargetGroupArn"]
 
 
-def converge(api: Api, *, plan: Plan, vpc_id: str) -> Groups:
-    """Every planned group exists, is ours, and has the planned health check and tags."""
-    named = named_for(api, plan.ref)
+def describe(api: Api, arns: list[str]) -> list[Any]:
+    """The target groups with these ARNs (those our NLB's listeners forward to)."""
+    if not arns:
+        return []
+    return list(api.run(api.elbv2.describe_target_groups, TargetGroupArns=arns)["TargetGroups"])
+
+
+def _lookup(api: Api, name: str) -> Any | None:
+    try:
+        return api.run(api.elbv2.describe_target_groups, Names=[name])["TargetGroups"][0]
+    except ClientError as exc:
+        if is_code(exc, "TargetGroupNotFound"):
+            return None
+        raise
+
+
+def _known(api: Api, plan: Plan, attached: list[Any]) -> Named:
+    """The attached groups and the planned names that exist (one a crash left unattached)."""
+    groups = list(attached)
+    names = {tg["TargetGroupName"] for tg in groups}
+    for group in plan.groups:
+        if group.name not in names and (found := _lookup(api, group.name)) is not None:
+            groups.append(found)
+    return Named(groups=groups, tags=elbv2_tags(api, [tg["TargetGroupArn"] for tg in groups]))
+
+
+def converge(api: Api, *, plan: Plan, vpc_id: str, attached: list[Any], sweep: bool) -> Groups:
+    """Every planned group exists, is ours, and has the planned health check and tags.
+
+    `sweep`: find the Service's groups by name prefix over the whole region, not only the
+    `attached` ones and the planned names, so that `stale` holds every unplanned one.
+    """
+    named = named_for(api, plan.ref) if sweep else _known(api, plan, attached)
     known = {tg["TargetGroupName"]: tg for tg in named.groups}
     arns, new = {}, set()
     for group in plan.groups:

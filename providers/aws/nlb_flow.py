@@ -5,7 +5,8 @@ Where it sits: the provider's `ensure` / `update_backends` call `ensure` / `upda
 with the plan. Full converge order keeps traffic flowing: rules, target groups (new ones get
 their targets first), listeners (repointed), stale groups deleted, fingerprint written last.
 A new NLB's rules go in before it is created, so a nodes' group with no room for them
-refuses the Service before anything is made.
+refuses the Service before anything is made. A converge that changes an NLB (or finishes
+one cut short) sweeps for its unattached groups; see `groups`.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def ensure(
         arns = listeners.forwarded(current)
         _targets(ctx, arns, wanted, new=frozenset())
     else:
-        arns = _converge(ctx, found, plan, current, wanted, network, fresh=fresh)
+        # a change, or a converge cut short: old groups may exist that no listener names
+        sweep = not fresh and found.tags.get(FINGERPRINT) != print_
+        arns = _converge(ctx, found, plan, current, wanted, network, fresh=fresh, sweep=sweep)
         _tags(ctx, found, plan.tag_map | {FINGERPRINT: print_})
     return status(found), Made("nlb", tuple(arns))
 
@@ -74,12 +77,16 @@ def _converge(
     network: Network,
     *,
     fresh: bool,
+    sweep: bool,
 ) -> list[str]:
     api = ctx.api
     nlb.converge(api, found, plan, fresh=fresh)
     if not fresh:
         _rules(ctx, plan, network)
-    converged = groups.converge(api, plan=plan, vpc_id=network.vpc_id)
+    attached = [] if sweep else groups.describe(api, listeners.forwarded(current))
+    converged = groups.converge(
+        api, plan=plan, vpc_id=network.vpc_id, attached=attached, sweep=sweep
+    )
     _targets(ctx, list(converged.arns.values()), wanted, new=converged.new)
     listeners.converge(
         api, lb_arn=found.id, current=current, groups=plan.groups, arns=converged.arns
