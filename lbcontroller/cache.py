@@ -73,9 +73,15 @@ class Informer(Generic[T]):
             self._on_change(old, None)
 
     def relist(self) -> None:
-        """List everything and reconcile the store with it, emitting the differences."""
-        items, self._rv = self._client.list(self._path)
-        fresh = {self._key(r): r for r in map(self._parse, items)}
+        """List everything and reconcile the store with it, emitting the differences.
+
+        Each page is parsed into slim records as it arrives, so the whole list's JSON is
+        never held at once.
+        """
+        fresh: dict[str, T] = {}
+        for items, version in self._client.pages(self._path):
+            fresh.update((self._key(r), r) for r in map(self._parse, items))
+            self._rv = version
         with self._lock:
             gone = [k for k in self._store if k not in fresh]
         for key in gone:

@@ -150,17 +150,21 @@ class KubeClient:
         finally:
             resp.release_conn()
 
-    def list(self, path: str, *, limit: int = 500) -> tuple[list[JSON], str]:
-        """All items of a collection (paginated), and the list's resourceVersion."""
-        items: list[JSON] = []
+    def pages(self, path: str, *, limit: int = 500) -> Iterator[tuple[list[JSON], str]]:
+        """A collection page by page, each with the list's resourceVersion (one snapshot)."""
         query = {"limit": str(limit)}
         while True:
             page = self.request("GET", path, query=query)
-            items.extend(page.get("items") or [])
+            yield page.get("items") or [], str(page["metadata"]["resourceVersion"])
             token = page.get("metadata", {}).get("continue")
             if not token:
-                return items, str(page["metadata"]["resourceVersion"])
+                return
             query = {"limit": str(limit), "continue": token}
+
+    def list(self, path: str, *, limit: int = 500) -> tuple[list[JSON], str]:
+        """All items of a collection (paginated), and the list's resourceVersion."""
+        pages = list(self.pages(path, limit=limit))  # at least one
+        return [item for items, _ in pages for item in items], pages[-1][1]
 
     # The writes the controller makes, each named for what it does.
 
