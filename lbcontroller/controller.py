@@ -241,25 +241,49 @@ class Controller:
         for service in self.services.items():
             if self.router.claims(service):
                 self.queue.add(service.key)
-        kept = self.elector.keep(self._stop) if self.elector else self._stop.wait() or True
-        self._shutdown()
+        kept = self._lead_until_stopped()
+        self.leading.clear()
+        self.metrics.leader.set(0)
         return kept
 
     def stop(self) -> None:
         """Ask `run` to finish (SIGTERM)."""
         self._stop.set()
 
-    def _shutdown(self) -> None:
-        self._stop.set()
+    def _lead_until_stopped(self) -> bool:
+        """Work while holding the Lease; False if it was lost.
+
+        On `stop()` the Lease is still renewed while the workers finish what they are doing
+        (bounded by shutdownTimeout), and released only once none is left writing: another
+        replica never takes over while this one still writes. A lost Lease stops everything
+        at once, without waiting for the workers (the process then exits).
+        """
+        if self.elector is None:
+            self._stop.wait()
+            self._drain()
+            return True
+        drained = threading.Event()
+        self._spawn("drain", self._drain_on_stop, drained)
+        kept = self.elector.keep(drained)
+        self._stop.set()  # after a lost Lease: stop taking work now
+        if kept and not any(t.is_alive() for t in self._workers()):
+            self.elector.release()
+        return kept
+
+    def _drain_on_stop(self, drained: threading.Event) -> None:
+        self._stop.wait()
+        self._drain()
+        drained.set()
+
+    def _drain(self) -> None:
+        """Stop taking work; wait (bounded) for the workers' reconciles in flight."""
         self.queue.shut_down()
         deadline = time.monotonic() + self.settings.shutdown_timeout
-        for thread in self._threads:
-            if thread.name.startswith("worker-"):
-                thread.join(max(0.0, deadline - time.monotonic()))
-        self.leading.clear()
-        self.metrics.leader.set(0)
-        if self.elector is not None:
-            self.elector.release()
+        for thread in self._workers():
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _workers(self) -> list[threading.Thread]:
+        return [t for t in self._threads if t.name.startswith("worker-")]
 
 
 def _naming_the_field(exc: PermanentError) -> str:

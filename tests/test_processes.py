@@ -156,3 +156,30 @@ def test_sigkill_mid_reconcile_then_restart_converges_without_a_second_create(
     assert isinstance(writes, list)
     assert [w["verb"] for w in writes if w["lb"] == name].count("create") == 1
     assert list(procs.cloud()["lbs"]) == [name]  # type: ignore[call-overload]
+
+
+def test_a_stopped_leader_keeps_its_lease_until_its_last_write_landed(
+    kube: KubeClient, namespace: str, procs: Procs
+) -> None:
+    """SIGTERM while a cloud call is in flight: no other replica leads before it lands."""
+    procs.start("leaving", "--slow-request", str(LEASE_DURATION + 2))
+    wait_for(lambda: holder(kube, namespace) == "leaving", what="leaving to lead")
+    procs.start("next")
+    create_service(kube, namespace, "web", lb_class=f"test/{namespace}")
+    wait_for(
+        lambda: (s := get_service(kube, namespace, "web")) and s.finalizers,
+        what="the reconcile to reach the cloud call",
+    )
+    leaving = procs.running["leaving"]
+    leaving.terminate()
+    seen = set()
+    while leaving.poll() is None:
+        seen.add(holder(kube, namespace))
+        time.sleep(0.1)
+    assert leaving.returncode == 0
+    assert "next" not in seen, "the next replica led while the stopped one still wrote"
+    wait_for(lambda: holder(kube, namespace) == "next", what="the hand-over")
+    wait_for(lambda: (s := get_service(kube, namespace, "web")) and s.ingress, what="ingress")
+    writes = procs.cloud()["writes"]
+    assert isinstance(writes, list)
+    assert [(w["verb"], w["by"]) for w in writes] == [("create", "leaving")]

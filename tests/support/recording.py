@@ -56,6 +56,7 @@ class RecordingProvider:
     state_file: Path | None = None
     identity: str = "test"
     slow_create: float = 0.0
+    slow_request: float = 0.0  # seconds an ensure takes before it reaches the cloud
     before_call: Callable[[str, str], None] | None = None
     calls: list[tuple[str, str]] = field(default_factory=list)
     _memory: dict[str, Any] = field(default_factory=lambda: {"lbs": {}, "writes": []})
@@ -154,9 +155,11 @@ class RecordingProvider:
         )
 
     def ensure(self, spec: LoadBalancerSpec[Any], *, verify: bool = False) -> LoadBalancerStatus:
-        """Create or converge; a converged LB costs no write. A slow create returns late."""
+        """Create or converge; a converged LB costs no write. A slow create returns late; a
+        slow request lands late."""
         name = spec.ref.name
         self._call("verify" if verify else "ensure", name)
+        time.sleep(self.slow_request)
         with self._cloud() as data:
             verbs = self._diff(data, spec)
             if "create" in verbs:

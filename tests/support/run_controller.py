@@ -29,10 +29,14 @@ def main() -> int:
     parser.add_argument("--lease", default="lbcontroller-test")
     parser.add_argument("--lease-namespace", default="default")
     parser.add_argument("--slow-create", type=float, default=0.0)
+    parser.add_argument("--slow-request", type=float, default=0.0)
     args = parser.parse_args()
     logs.setup(fmt="json", level="INFO")
     provider = RecordingProvider(
-        state_file=args.state, identity=args.identity, slow_create=args.slow_create
+        state_file=args.state,
+        identity=args.identity,
+        slow_create=args.slow_create,
+        slow_request=args.slow_request,
     )
     controller = make_controller(
         KubeClient(load_configuration(args.kubeconfig)),
