@@ -30,10 +30,9 @@ def delete_groups(ctx: Context, ref: LoadBalancerRef) -> None:
 def remove_nlb(ctx: Context, ref: LoadBalancerRef) -> None:
     """Delete our NLB for `ref` if there is one, and its groups even when there is none."""
     found = nlb.find(ctx.api, ref, strict=False)
-    if found is None:
-        delete_groups(ctx, ref)
-    else:
-        delete_nlb(ctx, found, ref)
+    if found is not None:
+        nlb.delete(ctx.api, found)
+    delete_groups(ctx, ref)
 
 
 def remove_rules(ctx: Context, ref: LoadBalancerRef) -> None:
