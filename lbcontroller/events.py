@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
-from collections.abc import Callable
 
 from lbcontroller.kube import JSON, KubeClient, KubeError
 from lbcontroller.model import Service
@@ -53,37 +52,38 @@ class EventRecorder:
             count = self._counts.get(name, 0) + 1
             self._counts[name] = count
         try:
-            written = self._write(
-                service, name, count, lambda: _event(service, name, kind, reason, message)
-            )
+            written = self._write(service, count, _event(service, name, kind, reason, message))
         except KubeError as exc:
             written = 0
             log.warning("could not record event %s on %s: %s", reason, service.key, exc)
         with self._lock:
             self._counts[name] = written
 
-    def _write(self, service: Service, name: str, count: int, event: Callable[[], JSON]) -> int:
+    def _write(self, service: Service, count: int, event: JSON) -> int:
         """Create or bump the Event; the count it now has."""
-        namespace = service.namespace
+        namespace, name = service.namespace, event["metadata"]["name"]
         if count > 1:
             try:
-                self._client.patch_event(namespace, name, {"count": count, "lastTimestamp": _now()})
-                return count
+                return self._bump(namespace, name, count)
             except KubeError as exc:
                 if exc.status != 404:
                     raise
         try:
-            self._client.create_event(namespace, event())
+            self._client.create_event(namespace, event)
             return 1
         except KubeError as exc:
             if exc.status != 409:
                 raise
-        count = int(self._client.get_event(namespace, name).get("count") or 1) + 1
+        return self._bump(
+            namespace, name, int(self._client.get_event(namespace, name).get("count") or 1) + 1
+        )
+
+    def _bump(self, namespace: str, name: str, count: int) -> int:
         self._client.patch_event(namespace, name, {"count": count, "lastTimestamp": _now()})
         return count
 
 
-def _event(service: Service, name: str, kind: str, reason: str, message: str) -> dict[str, object]:
+def _event(service: Service, name: str, kind: str, reason: str, message: str) -> JSON:
     now = _now()
     return {
         "metadata": {"name": name, "namespace": service.namespace},
