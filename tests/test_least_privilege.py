@@ -26,7 +26,7 @@ from lbcontroller.kube import KubeClient
 from tests.support.cli_process import argv, exercise, prepare
 from tests.support.harness import wait_for
 from tests.support.objects import Nodes
-from tests.support.sandbox import KERNEL_GUARDED, UID, Layout, command
+from tests.support.sandbox import UID, Layout, command, guarded, mounts
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,16 +68,8 @@ def _writable_mounts(pid: int) -> list[str]:
 
     A point mounted over twice is listed twice; the later entry is the one the path reaches.
     """
-    visible = {}
-    for line in Path(f"/proc/{pid}/mountinfo").read_text().splitlines():
-        fields = line.split()
-        visible[fields[4].encode().decode("unicode_escape")] = fields[5].split(",")
-    return [
-        point
-        for point, options in visible.items()
-        if "rw" in options
-        and not any(point == top or point.startswith(top + "/") for top in KERNEL_GUARDED)
-    ]
+    visible = dict(mounts(pid))
+    return [point for point, options in visible.items() if "rw" in options and not guarded(point)]
 
 
 def test_the_controller_serves_services_unprivileged_with_one_writable_folder(

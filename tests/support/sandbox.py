@@ -92,13 +92,16 @@ def _read_only_bind(source: Path, target: Path) -> None:
     _mount("-o", "remount,bind,ro", str(target))
 
 
-def _mount_points() -> list[str]:
-    table = Path("/proc/self/mountinfo").read_text(encoding="utf-8")
-    # field 5 is the mount point, with octal escapes (\040 for a space)
-    return [line.split()[4].encode().decode("unicode_escape") for line in table.splitlines()]
+def mounts(pid: int | str = "self") -> list[tuple[str, list[str]]]:
+    """(mount point, per-mount options) of each mount the process sees, in table order."""
+    table = Path(f"/proc/{pid}/mountinfo").read_text(encoding="utf-8")
+    # field 5 is the mount point, with octal escapes (\040 for a space); field 6 its options
+    rows = (line.split() for line in table.splitlines())
+    return [(row[4].encode().decode("unicode_escape"), row[5].split(",")) for row in rows]
 
 
-def _guarded(point: str) -> bool:
+def guarded(point: str) -> bool:
+    """Whether a mount point lies under /proc or /sys, which stay as they are."""
     return any(point == top or point.startswith(top + "/") for top in KERNEL_GUARDED)
 
 
@@ -108,12 +111,8 @@ def _lock_down(layout: Layout, source: Path) -> None:
     _read_only_bind(source, layout.source)
     _read_only_bind(Path(sysconfig.get_path("purelib")), layout.packages)
     keep = {str(layout.writable)}
-    for point in _mount_points():
-        if (
-            point not in keep
-            and not _guarded(point)
-            and not point.startswith(f"{layout.writable}/")
-        ):
+    for point, _ in mounts():
+        if point not in keep and not guarded(point) and not point.startswith(f"{layout.writable}/"):
             _mount("-o", "remount,bind,ro", point)
 
 
