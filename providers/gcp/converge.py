@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from google.cloud import compute_v1
 
+from lbcontroller.steps import Journal
 from providers.gcp import address, backend, firewalls, groups, health, rules
 from providers.gcp.context import Context
 from providers.gcp.desired import Desired
-from providers.gcp.steps import Journal
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,13 @@ from google.api_core import exceptions
 from google.cloud import compute_v1
 
 from lbcontroller.provider import PlannedChange
+from lbcontroller.steps import Step
 from providers.gcp.api import CALL
 from providers.gcp.context import Context
 from providers.gcp.desired import Desired
 from providers.gcp.marks import Mark
 from providers.gcp.sdk import IN_USE, reasons
-from providers.gcp.steps import Step, create
+from providers.gcp.steps import create
 from providers.gcp.where import last, path
 
 KIND = "instance-group"

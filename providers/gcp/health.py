@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from google.cloud import compute_v1
 
+from lbcontroller.steps import Step, differences
 from providers.gcp.context import Context
 from providers.gcp.desired import Desired
-from providers.gcp.steps import Step, create, differences, modify
+from providers.gcp.steps import create, modify
 
 KIND = "health-check"
 # Probe every 8 s, 1 s to answer; one success makes a node healthy, three failures unhealthy.

@@ -16,11 +16,11 @@ from typing import Any
 from lbcontroller.model import Ingress
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
 from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec
+from lbcontroller.steps import Journal
 from providers.gcp import converge, owned, teardown
 from providers.gcp.context import Context
 from providers.gcp.desired import desired
 from providers.gcp.options import GcpOptions, parse_options
-from providers.gcp.steps import Journal
 from providers.gcp.validate import validate
 
 
