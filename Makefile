@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv prereqs prereqs-openstack env-up env-down env-status lint test demo demo-down bench chaos clean
+.PHONY: venv prereqs prereqs-openstack env-up env-down env-status lint check test demo demo-down bench chaos clean
 
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: pyproject.toml scripts/venv.sh
@@ -32,6 +32,11 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy lbcontroller providers devenv tests bench chaos
 	$(VENV)/bin/lint-imports
+
+# The contributors' fast loop: lint, types, import contracts, and every test that needs no
+# server and no Go-built tool (tests/conftest.py marks the others `integration`).
+check: lint
+	$(PY) -m pytest -m "not integration" -q $(PYTEST_ARGS)
 
 # The tests also need OpenStack (Keystone, Octavia, Neutron on MariaDB and RabbitMQ).
 TEST_ENV := kube,moto,localstack,gcefake,openstack

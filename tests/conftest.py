@@ -20,6 +20,17 @@ from devenv.state import EnvState, load, state_dir
 from lbcontroller.kube import KubeClient, NotFound, load_configuration
 from tests.support.objects import Nodes
 
+# Fixtures that need the local environment or a Go-built tool (`make prereqs`).
+NEEDS_SETUP = frozenset({"devenv", "helm"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the local environment or a built tool (directly or through a
+    fixture) `integration`, so `make check` (`-m "not integration"`) runs the server-free ones."""
+    for item in items:
+        if NEEDS_SETUP & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
 
 @pytest.fixture(scope="session")
 def devenv() -> Iterator[EnvState]:
