@@ -13,9 +13,21 @@ from collections.abc import Iterable, Mapping
 from lbcontroller.model import EXCLUDE_LABEL, TO_BE_DELETED_TAINT, Node
 
 
+# Go's strconv.ParseBool, which the upstream service controller applies to the exclude label.
+_GO_FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
+
+
+def excluded(node: Node) -> bool:
+    """Whether the exclude-from-external-load-balancers label takes the node out, as upstream
+    reads it: a false value ("false", "0", "f"...) keeps it; any other value, empty and
+    unparsable ones too, takes it out."""
+    value = node.labels.get(EXCLUDE_LABEL)
+    return value is not None and value not in _GO_FALSE
+
+
 def eligible(node: Node, selector: Mapping[str, str]) -> bool:
     """Whether `node` may back load balancers whose provider selects `selector` labels."""
-    if node.deleting or EXCLUDE_LABEL in node.labels or TO_BE_DELETED_TAINT in node.taints:
+    if node.deleting or excluded(node) or TO_BE_DELETED_TAINT in node.taints:
         return False
     return all(node.labels.get(key) == value for key, value in selector.items())
 
