@@ -23,7 +23,7 @@ from chaos.settings import (
 from chaos.shapes import AWS_TYPE, EXPECT, GCP_TYPE
 
 INVARIANTS = ("converged", "no_leaks", "no_duplicates", "no_stuck_finalizers", "decoys_untouched")
-FINALIZER = "service.kubernetes.io/load-balancer-cleanup"
+FINALIZER = "lbcontroller.io/load-balancer-cleanup"
 PROVIDER_ANNOTATION = "lbcontroller.io/provider"
 KUBE_PROXY_PORT = 10256
 SERVICE_TAG = "kubernetes.io/service-name"

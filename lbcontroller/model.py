@@ -12,7 +12,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-FINALIZER = "service.kubernetes.io/load-balancer-cleanup"
+# Our cleanup finalizer. Not upstream's `service.kubernetes.io/load-balancer-cleanup`: an
+# upstream service controller strips that one from any Service being deleted or leaving type
+# LoadBalancer without looking at its class, so beside a running CCM ours would be taken off
+# before our load balancer is deleted, and it would leak.
+FINALIZER = "lbcontroller.io/load-balancer-cleanup"
+# The cleanup finalizers of the controllers we take Services over from (the upstream service
+# controller, which older lbcontroller versions also used, and GKE's L4 controllers): replaced
+# by ours when we take a Service over, so none is left to hold a deleted Service forever.
+TAKEN_OVER_FINALIZERS = frozenset(
+    {
+        "service.kubernetes.io/load-balancer-cleanup",
+        "gke.networking.io/l4-ilb-v1",
+        "gke.networking.io/l4-netlb-v1",
+    }
+)
+CLEANUP_FINALIZERS = TAKEN_OVER_FINALIZERS | {FINALIZER}
 EXCLUDE_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers"
 TO_BE_DELETED_TAINT = "ToBeDeletedByClusterAutoscaler"
 

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 
 from lbcontroller.model import EXCLUDE_LABEL, TO_BE_DELETED_TAINT, Node
 
-
 # Go's strconv.ParseBool, which the upstream service controller applies to the exclude label.
 _GO_FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 

@@ -21,7 +21,15 @@ from lbcontroller.errors import PermanentError
 from lbcontroller.events import EventRecorder
 from lbcontroller.kube import KubeClient
 from lbcontroller.metrics import Metrics
-from lbcontroller.model import FINALIZER, Ingress, Node, Service, service_from_json
+from lbcontroller.model import (
+    CLEANUP_FINALIZERS,
+    FINALIZER,
+    TAKEN_OVER_FINALIZERS,
+    Ingress,
+    Node,
+    Service,
+    service_from_json,
+)
 from lbcontroller.router import PROVIDER_ANNOTATION, Route, Router, recorded
 from lbcontroller.spec import Backend, LoadBalancerSpec, build_spec, ref_for
 
@@ -96,7 +104,7 @@ class Reconciler:
         route.provider.ensure_deleted(ref)
         self._events.normal(service, "DeletedLoadBalancer", f"Deleted load balancer ({made_by})")
         self._forget(service.key)
-        finalizers = [f for f in service.finalizers if f != FINALIZER]
+        finalizers = [f for f in service.finalizers if f not in CLEANUP_FINALIZERS]
         patch: dict[str, Any] = {
             "metadata": {
                 "resourceVersion": service.resource_version,
@@ -117,6 +125,8 @@ class Reconciler:
         route = self._route(wanted)
         spec = build_spec(service, self._nodes(), route.settings, route.provider.parse_options)
         route.provider.validate(spec)
+        if recorded(service) != wanted or _held_by_others(service):
+            service = self._take_over(service, wanted)
         with self._lock:
             last = self._applied.get(service.key)
         if last is not None and last.provider == wanted and last.front == spec.front_end():
@@ -125,8 +135,6 @@ class Reconciler:
                 return
         else:
             force = False
-        if recorded(service) != wanted:  # new, or made by a provider no longer configured
-            service = self._add_finalizer(service, wanted)
         announce = not force and bool(last or not service.ingress)
         self._ensure(service, route, spec, announce=announce, verify=force)
 
@@ -141,8 +149,9 @@ class Reconciler:
             service, "UpdatedLoadBalancer", f"Updated backends: {len(spec.backends)} nodes"
         )
 
-    def _add_finalizer(self, service: Service, provider: str) -> Service:
-        finalizers = [*[f for f in service.finalizers if f != FINALIZER], FINALIZER]
+    def _take_over(self, service: Service, provider: str) -> Service:
+        """Our finalizer and record, in place of any other cleanup finalizer (see model)."""
+        finalizers = [*[f for f in service.finalizers if f not in CLEANUP_FINALIZERS], FINALIZER]
         patch = {
             "metadata": {
                 "resourceVersion": service.resource_version,
@@ -181,6 +190,13 @@ class Reconciler:
     def _write_status(self, service: Service, ingress: tuple[Ingress, ...]) -> None:
         patch = {"status": {"loadBalancer": {"ingress": [i.to_json() for i in ingress]}}}
         self._client.patch_service_status(service.namespace, service.name, patch)
+
+
+def _held_by_others(service: Service) -> bool:
+    """Whether our finalizer is missing or another controller's cleanup finalizer is on the
+    Service: new, made by a provider no longer configured, or taken over from upstream."""
+    finalizers = set(service.finalizers)
+    return FINALIZER not in finalizers or not TAKEN_OVER_FINALIZERS.isdisjoint(finalizers)
 
 
 def _age(created: str) -> float:

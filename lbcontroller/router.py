@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lbcontroller.model import FINALIZER, Service
+from lbcontroller.model import CLEANUP_FINALIZERS, FINALIZER, Service
 from lbcontroller.provider import Provider
 from lbcontroller.spec import SpecSettings
 
@@ -78,7 +78,8 @@ class Router:
 
 
 def recorded(service: Service) -> str | None:
-    """The provider that made the Service's load balancer (our finalizer and record), if any."""
-    if FINALIZER not in service.finalizers:
+    """The provider that made the Service's load balancer (our record beside a cleanup
+    finalizer: ours, or upstream's, which lbcontroller used before it had its own), if any."""
+    if CLEANUP_FINALIZERS.isdisjoint(service.finalizers):
         return None
     return service.annotations.get(PROVIDER_ANNOTATION)

@@ -213,3 +213,50 @@ def test_a_lost_record_never_leaves_the_finalizer_stuck(
     delete_service(kube, namespace, "web")
     wait_for(lambda: get_service(kube, namespace, "web") is None, what="the Service to go")
     assert provider.snapshot()["lbs"] == {}
+
+
+UPSTREAM_FINALIZER = "service.kubernetes.io/load-balancer-cleanup"
+GKE_FINALIZER = "gke.networking.io/l4-netlb-v1"
+OTHER_FINALIZER = "example.com/keep-me"
+
+
+def test_taking_a_service_over_replaces_upstream_and_gke_cleanup_finalizers(
+    kube: KubeClient, namespace: str, provider: RecordingProvider, controller: Controller
+) -> None:
+    """A Service migrated from a CCM (or GKE) carries their cleanup finalizers: ours replaces
+    them, another controller's unrelated finalizer stays, and the delete never hangs."""
+    create_service(kube, namespace, "web", lb_class=cls(namespace))
+    patch_service(
+        kube,
+        namespace,
+        "web",
+        {"metadata": {"finalizers": [UPSTREAM_FINALIZER, GKE_FINALIZER, OTHER_FINALIZER]}},
+    )
+    wait_for(lambda: converged(kube, namespace, "web"), what="ingress")
+    svc = get_service(kube, namespace, "web")
+    assert svc is not None and sorted(svc.finalizers) == sorted([OTHER_FINALIZER, FINALIZER])
+    assert FINALIZER != UPSTREAM_FINALIZER
+
+    delete_service(kube, namespace, "web")
+    wait_for(lambda: ("delete", lb(namespace, "web")) in provider.writes(), what="the delete")
+    wait_for(
+        lambda: (s := get_service(kube, namespace, "web")) and s.finalizers == (OTHER_FINALIZER,),
+        what="only the unrelated finalizer left",
+    )
+    patch_service(kube, namespace, "web", {"metadata": {"finalizers": None}})
+    wait_for(lambda: get_service(kube, namespace, "web") is None, what="the Service to go")
+
+
+def test_a_service_an_older_lbcontroller_made_keeps_its_load_balancer_under_our_finalizer(
+    kube: KubeClient, namespace: str, provider: RecordingProvider, controller: Controller
+) -> None:
+    """Before it had its own finalizer, lbcontroller used upstream's: such a Service is still
+    recognised as ours (no second create), and its finalizer is swapped for ours."""
+    create_service(kube, namespace, "web", lb_class=cls(namespace))
+    wait_for(lambda: converged(kube, namespace, "web"), what="ingress")
+    patch_service(kube, namespace, "web", {"metadata": {"finalizers": [UPSTREAM_FINALIZER]}})
+    wait_for(
+        lambda: (s := get_service(kube, namespace, "web")) and s.finalizers == (FINALIZER,),
+        what="our finalizer back in place of upstream's",
+    )
+    assert provider.writes() == [("create", lb(namespace, "web"))]

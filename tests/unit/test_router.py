@@ -51,6 +51,16 @@ def test_wanted(changes: dict[str, Any], default: str | None, expected: str | No
         pytest.param({"annotations": {PROVIDER_ANNOTATION: "gce"}}, None, id="no-finalizer"),
         pytest.param({"finalizers": (FINALIZER,)}, None, id="no-annotation"),
         pytest.param({"finalizers": ("other/finalizer",), "annotations": {}}, None, id="other"),
+        pytest.param(
+            {**RECORD, "finalizers": ("service.kubernetes.io/load-balancer-cleanup",)},
+            "gce",
+            id="made-by-an-older-lbcontroller-with-upstreams-finalizer",
+        ),
+        pytest.param(
+            {"finalizers": ("service.kubernetes.io/load-balancer-cleanup",)},
+            None,
+            id="upstreams-finalizer-alone-is-upstreams",
+        ),
     ],
 )
 def test_recorded(changes: dict[str, Any], expected: str | None) -> None:
