@@ -11,10 +11,9 @@ from __future__ import annotations
 from google.cloud import compute_v1
 
 from lbcontroller.steps import Step, differences
-from providers.gcp.context import Context
+from providers.gcp.context import Context, path
 from providers.gcp.desired import Desired
 from providers.gcp.steps import create, delete, modify
-from providers.gcp.where import path
 
 KIND = "backend-service"
 

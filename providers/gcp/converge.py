@@ -51,7 +51,7 @@ def _members(
     ctx: Context, d: Desired, backend: compute_v1.BackendService | None, journal: Journal
 ) -> dict[str, groups.Group]:
     """Read and converge the shared groups' members, one worker at a time."""
-    with ctx.groups_lock:
+    with ctx.instance_groups_lock:
         found = groups.read(ctx, d, backend=backend)
         journal.do(groups.steps(ctx, d, found=found))
     return found

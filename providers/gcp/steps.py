@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 
 from lbcontroller.provider import PlannedChange
 from lbcontroller.steps import Step
-from providers.gcp.api import Api, Collection
+from providers.gcp.api import Api
+from providers.gcp.context import Collection
 
 R = TypeVar("R")
 

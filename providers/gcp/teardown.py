@@ -17,8 +17,7 @@ from typing import Any
 from lbcontroller.spec import LoadBalancerRef
 from lbcontroller.steps import Step
 from providers.gcp import address, backend, firewalls, groups, health, rules
-from providers.gcp.api import Collection
-from providers.gcp.context import Context
+from providers.gcp.context import Collection, Context
 from providers.gcp.desired import Names
 from providers.gcp.marks import Mark
 from providers.gcp.steps import delete
