@@ -16,7 +16,7 @@ from google.cloud import compute_v1
 from lbcontroller.steps import Step, differences
 from providers.gcp.context import Context, path
 from providers.gcp.desired import Desired, Names
-from providers.gcp.marks import Mark
+from providers.gcp.ownership import Mark
 from providers.gcp.steps import create, modify
 
 KIND = "firewall"

@@ -21,7 +21,7 @@ from lbcontroller.steps import Step
 from providers.gcp.api import CALL, IN_USE, reasons
 from providers.gcp.context import Context, last, path
 from providers.gcp.desired import Desired
-from providers.gcp.marks import Mark
+from providers.gcp.ownership import Mark
 from providers.gcp.steps import create
 
 KIND = "instance-group"

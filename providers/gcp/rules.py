@@ -15,8 +15,8 @@ from lbcontroller.steps import Step
 from providers.gcp.api import blame
 from providers.gcp.context import Context, path
 from providers.gcp.desired import PROTOCOLS, Desired, Names, Rule
-from providers.gcp.marks import Mark
 from providers.gcp.options import ADDRESSES
+from providers.gcp.ownership import Mark
 from providers.gcp.steps import delete
 
 KIND = "forwarding-rule"

@@ -19,7 +19,7 @@ from lbcontroller.steps import Step
 from providers.gcp import address, backend, firewalls, groups, health, rules
 from providers.gcp.context import Collection, Context
 from providers.gcp.desired import Names
-from providers.gcp.marks import Mark
+from providers.gcp.ownership import Mark
 from providers.gcp.steps import delete
 
 log = logging.getLogger(__name__)

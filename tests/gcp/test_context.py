@@ -7,7 +7,7 @@ import pytest
 from lbcontroller.config import GcpProvider, RateLimit
 from providers.gcp.context import BASE, DEFAULT_LIMITS, Where, buckets
 from providers.gcp.desired import Names, group_name
-from providers.gcp.marks import Mark, ref_from
+from providers.gcp.ownership import Mark, ref_from
 
 CONFIG = GcpProvider(type="gcp", name="g", project="p", region="us-central1")
 WHERE = Where.of(CONFIG, cluster="prod")
