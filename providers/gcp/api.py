@@ -8,8 +8,8 @@ limit by family, retries, metrics) with the SDK's own retries off; a read of som
 is None (`get`), a delete of something gone is done. A mutation carries a request id (so a
 retried request is not applied twice) and is waited on through our own operations clients, on
 the configured endpoint, until DONE; an operation DONE with an error raises `OperationFailed`.
-A finally failed call goes through `translate`; the steps use `reasons` and `blame` where a
-refusal is the Service's doing.
+A finally failed call goes through `translate`; the steps use `blame` where a refusal is the
+Service's doing.
 """
 
 from __future__ import annotations
@@ -145,6 +145,14 @@ class Api:
         except exceptions.NotFound:
             return
 
+    def delete_unless_used(self, kind: Collection[R], name: str) -> None:
+        """Delete a resource unless another one still uses it (then, as when gone: done)."""
+        try:
+            self.delete(kind, name)
+        except exceptions.BadRequest as exc:
+            if IN_USE not in reasons(exc):
+                raise
+
     def mutate(self, kind: Collection[Any], verb: str, fields: Mapping[str, Any]) -> None:
         """Any change (insert, delete, patch, update, addInstances, ...) and its wait."""
         method = getattr(kind.client, f"{_snake(verb)}_unary")
@@ -188,9 +196,19 @@ class Api:
             return "regionOperations.wait", lambda: ops.region_ops.wait(request, **WAIT)
         return "globalOperations.wait", lambda: ops.global_ops.wait(where, **WAIT)
 
-    def pages(self, operation: str, fn: Callable[[], Iterable[T]]) -> list[T]:
-        """Every item of a paged read that is not a plain list (listInstances, aggregated)."""
-        return self.read(operation, lambda: list(fn()))
+    def instances(self, kind: Collection[compute_v1.InstanceGroup], group: str) -> list[str] | None:
+        """The links of every instance in a group (all pages; None when there is no group)."""
+        request = {
+            **kind.scope,
+            kind.field: group,
+            "instance_groups_list_instances_request_resource": {"instance_state": "ALL"},
+        }
+        operation = kind.operation("listInstances")
+        try:
+            found = self.read(operation, lambda: list(kind.client.list_instances(request, **CALL)))
+        except exceptions.NotFound:
+            return None
+        return [item.instance for item in found]
 
 
 def _snake(verb: str) -> str:

@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from google.api_core import exceptions
 from google.cloud import compute_v1
 
 from lbcontroller.provider import PlannedChange
 from lbcontroller.steps import Step
-from providers.gcp.api import CALL, IN_USE, reasons
 from providers.gcp.context import Context, last, path
 from providers.gcp.desired import Desired
 from providers.gcp.ownership import Mark
@@ -46,20 +44,8 @@ def zones_of(backend: compute_v1.BackendService | None, *, group: str) -> set[st
 
 def members(ctx: Context, *, zone: str, group: str) -> frozenset[str] | None:
     """The instance names in a zone's group (None when the group does not exist)."""
-    request = {
-        "project": ctx.where.project,
-        "zone": zone,
-        "instance_group": group,
-        "instance_groups_list_instances_request_resource": {"instance_state": "ALL"},
-    }
-    client = ctx.api.clients.instance_groups
-    try:
-        found = ctx.api.pages(
-            "instanceGroups.listInstances", lambda: client.list_instances(request, **CALL)
-        )
-    except exceptions.NotFound:
-        return None
-    return frozenset(last(item.instance) for item in found)
+    found = ctx.api.instances(ctx.instance_groups(zone), group)
+    return None if found is None else frozenset(last(link) for link in found)
 
 
 def _claimed(ctx: Context, zone: str, d: Desired) -> Group:
@@ -137,14 +123,7 @@ def retirement(ctx: Context, *, zone: str, group: str) -> Step:
         "delete", KIND, group, kind.operation("delete"), f"zone {zone}, if unused"
     )
 
-    def run() -> None:
-        try:
-            ctx.api.delete(kind, group)
-        except exceptions.BadRequest as exc:
-            if IN_USE not in reasons(exc):
-                raise
-
-    return Step(change, run)
+    return Step(change, lambda: ctx.api.delete_unless_used(kind, group))
 
 
 def retired(ctx: Context, d: Desired, *, found: dict[str, Group]) -> list[Step]:

@@ -18,6 +18,11 @@ from providers.gcp.steps import create, delete, modify
 KIND = "backend-service"
 
 
+def read(ctx: Context, d: Desired) -> compute_v1.BackendService | None:
+    """The load balancer's backend service (None when absent), checked to be ours."""
+    return d.mark.checked(ctx.api.get(ctx.backend_services, d.names.lb), KIND)
+
+
 def wanted(d: Desired) -> compute_v1.BackendService:
     """The backend service `d` asks for."""
     where, group = d.where, d.names.group
