@@ -134,6 +134,20 @@ class Api:
         found = self.listed(kind, f'name eq "({"|".join(sorted(names))})"')  # RE2, full match
         return {cast(Any, item).name: item for item in found}
 
+    def instances(self, kind: Collection[compute_v1.InstanceGroup], group: str) -> list[str] | None:
+        """The links of every instance in a group (all pages; None when there is no group)."""
+        request = {
+            **kind.scope,
+            kind.field: group,
+            "instance_groups_list_instances_request_resource": {"instance_state": "ALL"},
+        }
+        operation = kind.operation("listInstances")
+        try:
+            found = self.read(operation, lambda: list(kind.client.list_instances(request, **CALL)))
+        except exceptions.NotFound:
+            return None
+        return [item.instance for item in found]
+
     def insert(self, kind: Collection[R], resource: R) -> None:
         """Create a resource and wait for it."""
         self.mutate(kind, "insert", {f"{kind.field}_resource": resource})
@@ -195,20 +209,6 @@ class Api:
             request = {**where, "region": last(op.region)}
             return "regionOperations.wait", lambda: ops.region_ops.wait(request, **WAIT)
         return "globalOperations.wait", lambda: ops.global_ops.wait(where, **WAIT)
-
-    def instances(self, kind: Collection[compute_v1.InstanceGroup], group: str) -> list[str] | None:
-        """The links of every instance in a group (all pages; None when there is no group)."""
-        request = {
-            **kind.scope,
-            kind.field: group,
-            "instance_groups_list_instances_request_resource": {"instance_state": "ALL"},
-        }
-        operation = kind.operation("listInstances")
-        try:
-            found = self.read(operation, lambda: list(kind.client.list_instances(request, **CALL)))
-        except exceptions.NotFound:
-            return None
-        return [item.instance for item in found]
 
 
 def _snake(verb: str) -> str:
