@@ -25,7 +25,8 @@ from lbcontroller.config import GcpProvider, RateLimit
 from lbcontroller.ratelimit import TokenBucket
 
 if TYPE_CHECKING:
-    from providers.gcp.api import Api  # the door itself needs the clients defined here
+    # api imports Clients and Collection from here; Context names Api in annotations only
+    from providers.gcp.api import Api
 
 R = TypeVar("R")
 
