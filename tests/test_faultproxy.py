@@ -30,7 +30,7 @@ from devenv.procs import stop
 from devenv.state import EnvState
 from lbcontroller.cloudcall import Outcome
 from providers.aws.sdk import classify as aws_classify
-from providers.gcp.sdk import classify as gce_classify
+from providers.gcp.api import classify as gce_classify
 from tests.conftest import aws_backend_url, gce_url
 
 pytestmark = pytest.mark.integration

@@ -11,12 +11,9 @@ from lbcontroller.cloudcall import CloudCaller
 from lbcontroller.config import GcpProvider
 from lbcontroller.metrics import Metrics
 from lbcontroller.provider import Provider
-from providers.gcp.api import Api
-from providers.gcp.clients import buckets, make_clients
-from providers.gcp.context import Context
+from providers.gcp.api import Api, classify
+from providers.gcp.context import Context, Where, buckets, make_clients
 from providers.gcp.provider import GcpLoadBalancers
-from providers.gcp.sdk import classify
-from providers.gcp.where import Where
 
 __all__ = ["GcpLoadBalancers", "build"]
 

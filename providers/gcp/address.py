@@ -16,12 +16,11 @@ from google.cloud import compute_v1
 from lbcontroller.errors import PermanentError
 from lbcontroller.provider import PlannedChange
 from lbcontroller.steps import Step
-from providers.gcp.context import Context
+from providers.gcp.api import blame
+from providers.gcp.context import Context, path
 from providers.gcp.desired import Desired
 from providers.gcp.options import ADDRESSES
-from providers.gcp.sdk import blame
 from providers.gcp.steps import delete
-from providers.gcp.where import path
 
 KIND = "address"
 NEW = "(new address)"  # in a plan: the IP of an address not reserved yet

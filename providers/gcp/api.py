@@ -1,27 +1,31 @@
-"""The one door to Compute Engine: every SDK call of the GCP provider goes through `Api`.
+"""The one door to Compute Engine: every SDK call of the GCP provider, and how its failures
+are classified and translated, in one place.
 
-Where it sits: built once per provider by `providers.gcp.build`; every step module reads and
-writes through it. Each call runs under `CloudCaller` (rate limit by family, retries, metrics)
-with the SDK's own retries off; a mutation carries a request id (so a retried request is not
-applied twice) and is waited on through our own operations clients, on the configured
-endpoint, until DONE; an operation DONE with an error raises `sdk.OperationFailed`.
+Where it sits: `providers.gcp.build` builds one `Api` per provider, with `classify` as the
+shared `CloudCaller`'s retry policy (throttled, transient or final); every resource module,
+`ownership` and `teardown` read and write through it. Each call runs under `CloudCaller` (rate
+limit by family, retries, metrics) with the SDK's own retries off; a read of something absent
+is None (`get`), a delete of something gone is done. A mutation carries a request id (so a
+retried request is not applied twice) and is waited on through our own operations clients, on
+the configured endpoint, until DONE; an operation DONE with an error raises `OperationFailed`.
+A finally failed call goes through `translate`; the steps use `blame` where a refusal is the
+Service's doing.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypeVar, cast
 
 from google.api_core import exceptions
+from google.auth.exceptions import TransportError
 from google.cloud import compute_v1
 
-from lbcontroller.cloudcall import CloudCaller
-from lbcontroller.errors import RetryAfter
-from providers.gcp.clients import Clients
-from providers.gcp.sdk import OperationFailed, translate
-from providers.gcp.where import last
+from lbcontroller.cloudcall import CloudCaller, Outcome
+from lbcontroller.errors import PermanentError, RetryAfter
+from providers.gcp.context import Clients, Collection, last
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -30,20 +34,64 @@ CALL: dict[str, Any] = {"retry": None, "timeout": 60.0}
 WAIT: dict[str, Any] = {"retry": None, "timeout": 150.0}  # the server waits up to 2 minutes
 MAX_WAITS = 5  # of up to 2 minutes each
 DONE = compute_v1.Operation.Status.DONE
+THROTTLE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+IN_USE = "resourceInUseByAnotherResource"
 
 
-@dataclass(frozen=True, slots=True)
-class Collection(Generic[R]):
-    """One Compute collection in one scope: its client, the SDK's field name, the scope."""
+class OperationFailed(Exception):
+    """A Compute operation that finished DONE with an error (the change was not made)."""
 
-    name: str  # the API's collection name, e.g. forwardingRules (metrics, plans)
-    client: Any
-    field: str  # e.g. forwarding_rule
-    scope: Mapping[str, str]  # project, and region or zone when not global
+    def __init__(self, operation: str, done: compute_v1.Operation) -> None:
+        self.status = int(done.http_error_status_code)
+        self.codes = tuple(e.code for e in done.error.errors)
+        detail = "; ".join(f"{e.code}: {e.message}" for e in done.error.errors)
+        super().__init__(f"{operation} failed ({self.status or 'no status'}): {detail}")
 
-    def operation(self, verb: str) -> str:
-        """The API operation name, e.g. forwardingRules.insert."""
-        return f"{self.name}.{verb}"
+    @property
+    def transient(self) -> bool:
+        """Whether trying again may pass: a server-side fault or a rate limit."""
+        limited = any("RATE_LIMIT" in code for code in self.codes)
+        return self.status >= 500 or self.status == 429 or limited
+
+
+def reasons(exc: BaseException) -> set[str]:
+    """The `errors[].reason` values of an API error (empty for anything else)."""
+    if not isinstance(exc, exceptions.GoogleAPICallError):
+        return set()
+    return {str(e.get("reason")) for e in exc.errors or () if isinstance(e, dict)}
+
+
+def classify(exc: Exception) -> Outcome:
+    """Throttled (429, 403 rate limits), transient (5xx, connection trouble) or final."""
+    if isinstance(exc, OperationFailed):
+        return Outcome.TRANSIENT if exc.transient else Outcome.FINAL
+    if isinstance(exc, exceptions.TooManyRequests):
+        return Outcome.THROTTLED
+    if isinstance(exc, exceptions.Forbidden) and reasons(exc) & THROTTLE_REASONS:
+        return Outcome.THROTTLED
+    if isinstance(exc, exceptions.ServerError | TransportError | OSError):
+        return Outcome.TRANSIENT
+    return Outcome.FINAL
+
+
+def translate(exc: Exception, *, operation: str) -> Exception:
+    """What a finally failed call raises: a stale fingerprint is a short RetryAfter."""
+    if isinstance(exc, exceptions.PreconditionFailed):
+        return RetryAfter(f"{operation}: the resource changed meanwhile", delay=1.0)
+    return exc
+
+
+@contextmanager
+def blame(field: str | None, *, what: str) -> Iterator[None]:
+    """Inside, a refusal (400/404) of something the Service chose through `field` becomes a
+    PermanentError naming it; with no field (nothing the user chose) errors pass unchanged."""
+    try:
+        yield
+    except (exceptions.BadRequest, exceptions.NotFound, OperationFailed) as exc:
+        user = not isinstance(exc, OperationFailed) or 400 <= exc.status < 500
+        if field is None or not user:
+            raise
+        raise PermanentError(f"GCP refused {what} (check {field}): {exc}", field=field) from exc
 
 
 class Api:
@@ -86,6 +134,20 @@ class Api:
         found = self.listed(kind, f'name eq "({"|".join(sorted(names))})"')  # RE2, full match
         return {cast(Any, item).name: item for item in found}
 
+    def instances(self, kind: Collection[compute_v1.InstanceGroup], group: str) -> list[str] | None:
+        """The links of every instance in a group (all pages; None when there is no group)."""
+        request = {
+            **kind.scope,
+            kind.field: group,
+            "instance_groups_list_instances_request_resource": {"instance_state": "ALL"},
+        }
+        operation = kind.operation("listInstances")
+        try:
+            found = self.read(operation, lambda: list(kind.client.list_instances(request, **CALL)))
+        except exceptions.NotFound:
+            return None
+        return [item.instance for item in found]
+
     def insert(self, kind: Collection[R], resource: R) -> None:
         """Create a resource and wait for it."""
         self.mutate(kind, "insert", {f"{kind.field}_resource": resource})
@@ -96,6 +158,14 @@ class Api:
             self.mutate(kind, "delete", {kind.field: name})
         except exceptions.NotFound:
             return
+
+    def delete_unless_used(self, kind: Collection[R], name: str) -> None:
+        """Delete a resource unless another one still uses it (then, as when gone: done)."""
+        try:
+            self.delete(kind, name)
+        except exceptions.BadRequest as exc:
+            if IN_USE not in reasons(exc):
+                raise
 
     def mutate(self, kind: Collection[Any], verb: str, fields: Mapping[str, Any]) -> None:
         """Any change (insert, delete, patch, update, addInstances, ...) and its wait."""
@@ -139,10 +209,6 @@ class Api:
             request = {**where, "region": last(op.region)}
             return "regionOperations.wait", lambda: ops.region_ops.wait(request, **WAIT)
         return "globalOperations.wait", lambda: ops.global_ops.wait(where, **WAIT)
-
-    def pages(self, operation: str, fn: Callable[[], Iterable[T]]) -> list[T]:
-        """Every item of a paged read that is not a plain list (listInstances, aggregated)."""
-        return self.read(operation, lambda: list(fn()))
 
 
 def _snake(verb: str) -> str:

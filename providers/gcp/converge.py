@@ -15,14 +15,21 @@ from dataclasses import dataclass
 from google.cloud import compute_v1
 
 from lbcontroller.steps import Journal
-from providers.gcp import address, backend, firewalls, groups, health, rules
+from providers.gcp import (
+    address,
+    backend_service,
+    firewalls,
+    forwarding_rules,
+    health_check,
+    instance_groups,
+)
 from providers.gcp.context import Context
 from providers.gcp.desired import Desired
 
 
 @dataclass(frozen=True, slots=True)
-class Seen:
-    """What one load balancer looks like now."""
+class Current:
+    """What one load balancer looks like now (each part checked to be ours)."""
 
     health: compute_v1.HealthCheck | None
     backend: compute_v1.BackendService | None
@@ -31,17 +38,12 @@ class Seen:
     firewalls: dict[str, compute_v1.Firewall]
 
 
-def _backend(ctx: Context, d: Desired) -> compute_v1.BackendService | None:
-    found = ctx.api.get(ctx.backend_services, d.names.lb)
-    return d.mark.checked(found, backend.KIND)
-
-
-def look(ctx: Context, d: Desired) -> Seen:
+def read(ctx: Context, d: Desired) -> Current:
     """The reads `converge` needs but the groups' (one call per kind)."""
-    return Seen(
-        health=d.mark.checked(ctx.api.get(ctx.health_checks, d.names.lb), health.KIND),
-        backend=_backend(ctx, d),
-        rules=rules.read(ctx, d.names, mark=d.mark),
+    return Current(
+        health=health_check.read(ctx, d),
+        backend=backend_service.read(ctx, d),
+        rules=forwarding_rules.read(ctx, d.names, mark=d.mark),
         addresses=address.read(ctx, d),
         firewalls=firewalls.read(ctx, d.names, mark=d.mark),
     )
@@ -49,36 +51,36 @@ def look(ctx: Context, d: Desired) -> Seen:
 
 def _members(
     ctx: Context, d: Desired, backend: compute_v1.BackendService | None, journal: Journal
-) -> dict[str, groups.Group]:
+) -> dict[str, instance_groups.Group]:
     """Read and converge the shared groups' members, one worker at a time."""
-    with ctx.groups_lock:
-        found = groups.read(ctx, d, backend=backend)
-        journal.do(groups.steps(ctx, d, found=found))
+    with ctx.instance_groups_lock:
+        found = instance_groups.read(ctx, d, backend=backend)
+        journal.do(instance_groups.steps(ctx, d, found=found))
     return found
 
 
 def converge(ctx: Context, d: Desired, *, journal: Journal) -> str:
     """Converge (or plan) the whole load balancer; the IP its rules use."""
-    seen = look(ctx, d)
-    choice = address.choose(d, seen.addresses)  # may refuse the user's address: before writes
-    found = _members(ctx, d, seen.backend, journal)  # a foreign group stops it: before writes
-    journal.do(health.steps(ctx, d, current=seen.health))
-    keep = rules.kept(d, seen.rules, ip=choice.ip or address.NEW)
-    journal.do(rules.teardown(ctx, seen.rules, keep=keep))
-    journal.do(backend.steps(ctx, d, current=seen.backend))
-    journal.do(groups.retired(ctx, d, found=found))
+    now = read(ctx, d)
+    choice = address.choose(d, now.addresses)  # may refuse the user's address: before writes
+    found = _members(ctx, d, now.backend, journal)  # a foreign group stops it: before writes
+    journal.do(health_check.steps(ctx, d, current=now.health))
+    keep = forwarding_rules.kept(d, now.rules, ip=choice.ip or address.NEW)
+    journal.do(forwarding_rules.teardown(ctx, now.rules, keep=keep))
+    journal.do(backend_service.steps(ctx, d, current=now.backend))
+    journal.do(instance_groups.retired(ctx, d, found=found))
     journal.do(address.steps(ctx, d, choice=choice))
     ip = address.resolved(ctx, d, choice=choice, applied=journal.apply)
-    journal.do(rules.creation(ctx, d, keep=keep, ip=ip))
-    journal.do(firewalls.steps(ctx, d, found=seen.firewalls, ip=ip))
+    journal.do(forwarding_rules.creation(ctx, d, keep=keep, ip=ip))
+    journal.do(firewalls.steps(ctx, d, found=now.firewalls, ip=ip))
     return ip
 
 
 def refresh_backends(ctx: Context, d: Desired, *, journal: Journal) -> None:
     """Converge the groups' members (and the service's zones); nothing before the LB exists."""
-    current = _backend(ctx, d)
+    current = backend_service.read(ctx, d)
     if current is None:
         return
     found = _members(ctx, d, current, journal)
-    journal.do(backend.steps(ctx, d, current=current))
-    journal.do(groups.retired(ctx, d, found=found))
+    journal.do(backend_service.steps(ctx, d, current=current))
+    journal.do(instance_groups.retired(ctx, d, found=found))

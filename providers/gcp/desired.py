@@ -16,9 +16,9 @@ from typing import Any
 
 from lbcontroller.naming import child_name
 from lbcontroller.spec import HealthCheck, LoadBalancerRef, LoadBalancerSpec
-from providers.gcp.marks import Mark
+from providers.gcp.context import Where
 from providers.gcp.options import options_of
-from providers.gcp.where import Where
+from providers.gcp.ownership import Mark
 
 MAX_NAME = 63
 PROTOCOLS = ("TCP", "UDP")

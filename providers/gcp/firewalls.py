@@ -14,11 +14,10 @@ from collections.abc import Mapping
 from google.cloud import compute_v1
 
 from lbcontroller.steps import Step, differences
-from providers.gcp.context import Context
+from providers.gcp.context import Context, path
 from providers.gcp.desired import Desired, Names
-from providers.gcp.marks import Mark
+from providers.gcp.ownership import Mark
 from providers.gcp.steps import create, modify
-from providers.gcp.where import path
 
 KIND = "firewall"
 

@@ -17,7 +17,7 @@ from lbcontroller.model import Ingress
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
 from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec
 from lbcontroller.steps import Journal
-from providers.gcp import converge, owned, teardown
+from providers.gcp import converge, ownership, teardown
 from providers.gcp.context import Context
 from providers.gcp.desired import desired
 from providers.gcp.options import GcpOptions, parse_options
@@ -76,4 +76,4 @@ class GcpLoadBalancers:
 
     def list_owned(self) -> Sequence[OwnedLoadBalancer]:
         """Every load balancer (backend service) marked as this cluster's."""
-        return owned.list_owned(self.ctx)
+        return ownership.list_owned(self.ctx)

@@ -1,7 +1,8 @@
 """The Compute writes as `lbcontroller.steps.Step`s: insert, delete, patch or update.
 
-Where it sits: the resource modules (health, groups, backend, address, rules, firewalls,
-teardown) build their steps with these; the core's `Journal` runs or only lists them.
+Where it sits: the resource modules (forwarding_rules, backend_service, health_check,
+instance_groups, firewalls, address) and `teardown` build their steps with these; the core's
+`Journal` runs them or only lists them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from typing import Any, TypeVar
 
 from lbcontroller.provider import PlannedChange
 from lbcontroller.steps import Step
-from providers.gcp.api import Api, Collection
+from providers.gcp.api import Api
+from providers.gcp.context import Collection
 
 R = TypeVar("R")
 

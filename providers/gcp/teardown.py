@@ -16,11 +16,17 @@ from typing import Any
 
 from lbcontroller.spec import LoadBalancerRef
 from lbcontroller.steps import Step
-from providers.gcp import address, backend, firewalls, groups, health, rules
-from providers.gcp.api import Collection
-from providers.gcp.context import Context
+from providers.gcp import (
+    address,
+    backend_service,
+    firewalls,
+    forwarding_rules,
+    health_check,
+    instance_groups,
+)
+from providers.gcp.context import Collection, Context
 from providers.gcp.desired import Names
-from providers.gcp.marks import Mark
+from providers.gcp.ownership import Mark
 from providers.gcp.steps import delete
 
 log = logging.getLogger(__name__)
@@ -54,14 +60,16 @@ def _named(
 def steps(ctx: Context, ref: LoadBalancerRef) -> list[Step]:
     """Read what is there (ours only) and return its deletion, in dependency order."""
     names, mark = Names.of(ref), Mark.of(ref)
-    out = _named(ctx, ctx.forwarding_rules, rules.names_of(names), mark, rules.KIND)
+    out = _named(
+        ctx, ctx.forwarding_rules, forwarding_rules.names_of(names), mark, forwarding_rules.KIND
+    )
     service = ctx.api.get(ctx.backend_services, names.lb)
     zones: set[str] = set()
-    if _ours(mark, service, backend.KIND):
-        zones = groups.zones_of(service, group=names.group)
-        out.append(delete(ctx.api, ctx.backend_services, names.lb, label=backend.KIND))
-    out += _single(ctx, ctx.health_checks, names.lb, mark, health.KIND)
-    out += [groups.retirement(ctx, zone=zone, group=names.group) for zone in sorted(zones)]
+    if _ours(mark, service, backend_service.KIND):
+        zones = instance_groups.zones_of(service, group=names.group)
+        out.append(delete(ctx.api, ctx.backend_services, names.lb, label=backend_service.KIND))
+    out += _single(ctx, ctx.health_checks, names.lb, mark, health_check.KIND)
+    out += [instance_groups.retirement(ctx, zone=zone, group=names.group) for zone in sorted(zones)]
     out += _named(ctx, ctx.firewalls, firewalls.names_of(names), mark, firewalls.KIND)
     out += _single(ctx, ctx.addresses, names.lb, mark, address.KIND)
     return out

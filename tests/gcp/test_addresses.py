@@ -11,8 +11,8 @@ from google.cloud import compute_v1
 from lbcontroller.errors import PermanentError
 from lbcontroller.model import Node
 from providers.gcp.desired import PROBER_RANGES
-from providers.gcp.marks import read
 from providers.gcp.options import ADDRESSES, SUBNET, TYPE
+from providers.gcp.ownership import read
 from providers.gcp.provider import GcpLoadBalancers
 from tests.gcefake.gce import PROJECT, REGION, Admin, Gce
 

@@ -11,8 +11,8 @@ from google.api_core import exceptions
 from lbcontroller.model import Node
 from lbcontroller.provider import LoadBalancerStatus
 from lbcontroller.spec import LoadBalancerSpec
+from providers.gcp.api import OperationFailed
 from providers.gcp.provider import GcpLoadBalancers
-from providers.gcp.sdk import OperationFailed
 from tests.gcefake.gce import ZONES, Admin, Gce
 
 from . import views

@@ -9,7 +9,7 @@ import pytest
 from lbcontroller.model import Node
 from lbcontroller.spec import KUBE_PROXY_HEALTH_PORT
 from providers.gcp.desired import EXTERNAL_PROBER_RANGES
-from providers.gcp.marks import CLUSTER_LABEL, read
+from providers.gcp.ownership import CLUSTER_LABEL, read
 from providers.gcp.provider import GcpLoadBalancers
 from tests.gcefake.gce import ZONES, Gce
 

@@ -13,18 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from google.api_core import exceptions
 from google.cloud import compute_v1
 
 from lbcontroller.provider import PlannedChange
 from lbcontroller.steps import Step
-from providers.gcp.api import CALL
-from providers.gcp.context import Context
+from providers.gcp.context import Context, last, path
 from providers.gcp.desired import Desired
-from providers.gcp.marks import Mark
-from providers.gcp.sdk import IN_USE, reasons
+from providers.gcp.ownership import Mark
 from providers.gcp.steps import create
-from providers.gcp.where import last, path
 
 KIND = "instance-group"
 CHUNK = 1000  # instances per addInstances / removeInstances call
@@ -48,25 +44,13 @@ def zones_of(backend: compute_v1.BackendService | None, *, group: str) -> set[st
 
 def members(ctx: Context, *, zone: str, group: str) -> frozenset[str] | None:
     """The instance names in a zone's group (None when the group does not exist)."""
-    request = {
-        "project": ctx.where.project,
-        "zone": zone,
-        "instance_group": group,
-        "instance_groups_list_instances_request_resource": {"instance_state": "ALL"},
-    }
-    client = ctx.api.clients.instance_groups
-    try:
-        found = ctx.api.pages(
-            "instanceGroups.listInstances", lambda: client.list_instances(request, **CALL)
-        )
-    except exceptions.NotFound:
-        return None
-    return frozenset(last(item.instance) for item in found)
+    found = ctx.api.instances(ctx.instance_groups(zone), group)
+    return None if found is None else frozenset(last(link) for link in found)
 
 
 def _claimed(ctx: Context, zone: str, d: Desired) -> Group:
     """A zone the backend service does not name yet: is there a group, and is it ours?"""
-    found = ctx.api.get(ctx.groups(zone), d.names.group)
+    found = ctx.api.get(ctx.instance_groups(zone), d.names.group)
     if found is None:
         return Group(exists=False, members=frozenset())
     Mark(cluster=d.mark.cluster).check(found, KIND)
@@ -102,7 +86,7 @@ def _membership(ctx: Context, zone: str, group: str, verb: str, names: list[str]
     sign = "+" if field == "add" else "-"
     detail = f"zone {zone}: {sign}{len(names)} ({', '.join(names[:5])}{'...' * (len(names) > 5)})"
     change = PlannedChange("update", KIND, group, f"instanceGroups.{verb}", detail)
-    return Step(change, lambda: ctx.api.mutate(ctx.groups(zone), verb, fields))
+    return Step(change, lambda: ctx.api.mutate(ctx.instance_groups(zone), verb, fields))
 
 
 def _chunks(names: Iterable[str]) -> list[list[str]]:
@@ -120,7 +104,9 @@ def steps(ctx: Context, d: Desired, *, found: dict[str, Group]) -> list[Step]:
                 name=d.names.group, description=Mark(cluster=d.mark.cluster).description
             )
             out.append(
-                create(ctx.api, ctx.groups(zone), resource, label=KIND, detail=f"zone {zone}")
+                create(
+                    ctx.api, ctx.instance_groups(zone), resource, label=KIND, detail=f"zone {zone}"
+                )
             )
         for verb, names in (
             ("addInstances", wanted - group.members),
@@ -132,19 +118,12 @@ def steps(ctx: Context, d: Desired, *, found: dict[str, Group]) -> list[Step]:
 
 def retirement(ctx: Context, *, zone: str, group: str) -> Step:
     """Delete a zone's group unless another load balancer still uses it (then: done)."""
-    kind = ctx.groups(zone)
+    kind = ctx.instance_groups(zone)
     change = PlannedChange(
         "delete", KIND, group, kind.operation("delete"), f"zone {zone}, if unused"
     )
 
-    def run() -> None:
-        try:
-            ctx.api.delete(kind, group)
-        except exceptions.BadRequest as exc:
-            if IN_USE not in reasons(exc):
-                raise
-
-    return Step(change, run)
+    return Step(change, lambda: ctx.api.delete_unless_used(kind, group))
 
 
 def retired(ctx: Context, d: Desired, *, found: dict[str, Group]) -> list[Step]:

@@ -10,7 +10,7 @@ from google.cloud import compute_v1
 
 from lbcontroller.cloudcall import Outcome
 from lbcontroller.errors import PermanentError, RetryAfter
-from providers.gcp.sdk import OperationFailed, blame, classify, translate
+from providers.gcp.api import OperationFailed, blame, classify, translate
 
 
 def _error(kind: type[exceptions.GoogleAPICallError], reason: str) -> Exception:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from lbcontroller.config import GcpProvider, RateLimit
-from providers.gcp.clients import DEFAULT_LIMITS, buckets
+from providers.gcp.context import BASE, DEFAULT_LIMITS, Where, buckets
 from providers.gcp.desired import Names, group_name
-from providers.gcp.marks import Mark, ref_from
-from providers.gcp.where import BASE, Where
+from providers.gcp.ownership import Mark, ref_from
 
 CONFIG = GcpProvider(type="gcp", name="g", project="p", region="us-central1")
 WHERE = Where.of(CONFIG, cluster="prod")

@@ -12,13 +12,12 @@ from google.cloud import compute_v1
 
 from lbcontroller.provider import PlannedChange
 from lbcontroller.steps import Step
-from providers.gcp.context import Context
+from providers.gcp.api import blame
+from providers.gcp.context import Context, path
 from providers.gcp.desired import PROTOCOLS, Desired, Names, Rule
-from providers.gcp.marks import Mark
 from providers.gcp.options import ADDRESSES
-from providers.gcp.sdk import blame
+from providers.gcp.ownership import Mark
 from providers.gcp.steps import delete
-from providers.gcp.where import path
 
 KIND = "forwarding-rule"
 

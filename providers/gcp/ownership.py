@@ -1,10 +1,12 @@
-"""Ownership marks: what makes a Compute resource ours, and the refusal when it is not.
+"""Ownership: what makes a Compute resource ours, the refusal when it is not, and the list of
+every load balancer this cluster owns.
 
 Where it sits: every resource the provider creates carries a JSON `description` naming the
 cluster and the Service (forwarding rules and addresses also carry labels); every step checks
-the mark before it changes or deletes anything, and `owned` rebuilds a load balancer's ref from
-it. Per-zone instance groups are shared by the cluster's load balancers: their mark names only
-the cluster.
+the mark before it changes or deletes anything. The provider's `list_owned` (the core's garbage
+collection) rebuilds each load balancer's ref from its backend service's mark: the backend
+service is created before its forwarding rules and deleted after them. Per-zone instance groups
+are shared by the cluster's load balancers: their mark names only the cluster.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any, TypeVar
 from google.cloud import compute_v1
 
 from lbcontroller.errors import PermanentError
+from lbcontroller.provider import OwnedLoadBalancer
 from lbcontroller.spec import LoadBalancerRef
+from providers.gcp.context import Context
 
 CLUSTER = "lbcontroller.io/cluster"
 SERVICE = "lbcontroller.io/service"
@@ -104,3 +108,13 @@ def ref_from(description: str, *, cluster: str, name: str) -> LoadBalancerRef | 
     if found.get(CLUSTER) != cluster or not sep:
         return None
     return LoadBalancerRef(cluster=cluster, namespace=namespace, service=service, name=name)
+
+
+def list_owned(ctx: Context) -> list[OwnedLoadBalancer]:
+    """Our backend services in the region (cloud_id: the selfLink), sorted by Service."""
+    out = []
+    for service in ctx.api.listed(ctx.backend_services, ""):
+        ref = ref_from(service.description, cluster=ctx.where.cluster, name=service.name)
+        if ref is not None:
+            out.append(OwnedLoadBalancer(ref=ref, cloud_id=service.self_link))
+    return sorted(out, key=lambda item: (item.ref.service_key, item.cloud_id))

@@ -11,12 +11,16 @@ from __future__ import annotations
 from google.cloud import compute_v1
 
 from lbcontroller.steps import Step, differences
-from providers.gcp.context import Context
+from providers.gcp.context import Context, path
 from providers.gcp.desired import Desired
 from providers.gcp.steps import create, delete, modify
-from providers.gcp.where import path
 
 KIND = "backend-service"
+
+
+def read(ctx: Context, d: Desired) -> compute_v1.BackendService | None:
+    """The load balancer's backend service (None when absent), checked to be ours."""
+    return d.mark.checked(ctx.api.get(ctx.backend_services, d.names.lb), KIND)
 
 
 def wanted(d: Desired) -> compute_v1.BackendService:

@@ -18,6 +18,11 @@ KIND = "health-check"
 INTERVAL, TIMEOUT, HEALTHY, UNHEALTHY = 8, 1, 1, 3
 
 
+def read(ctx: Context, d: Desired) -> compute_v1.HealthCheck | None:
+    """The load balancer's health check (None when absent), checked to be ours."""
+    return d.mark.checked(ctx.api.get(ctx.health_checks, d.names.lb), KIND)
+
+
 def wanted(d: Desired) -> compute_v1.HealthCheck:
     """The health check `d` asks for."""
     probe = d.health
