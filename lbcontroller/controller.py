@@ -175,8 +175,8 @@ class Controller:
             self.queue.add_after(key, exc.delay)
         except PermanentError as exc:
             result = "invalid"
+            self.metrics.bad_input.labels(provider).inc()  # counted before the Event is seen
             self._warn(key, _naming_the_field(exc))
-            self.metrics.bad_input.labels(provider).inc()
             self.queue.forget(key)
         except Conflict:
             result = "conflict"
