@@ -1,4 +1,4 @@
-"""What every AWS flow needs: the API door, the VPC and the nodes' security group.
+"""What every AWS verb needs: the API door, the VPC and the nodes' security group.
 
 Where it sits: built once by `providers.aws.build`, handed by the provider to `converge` and
 `teardown`. The VPC (`Network`: its id and CIDRs) is read once per provider, from the

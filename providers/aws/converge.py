@@ -48,8 +48,7 @@ from providers.aws.security_groups import (
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What a converge leaves: the load balancer as read (None: this run creates it), and
-    the target groups its targets were put in."""
+    """What a converge leaves: the load balancer as read (None: this run made it), its groups."""
 
     kind: str  # "nlb" or "classic"
     ref: LoadBalancerRef
