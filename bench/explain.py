@@ -11,50 +11,52 @@ from collections.abc import Mapping
 
 WHERE = {
     "elb.DescribeLoadBalancers": (
-        "nlb_flow.ensure -> teardown.remove_classic -> classic.find: before creating an NLB the "
-        "provider looks for a classic ELB of the same Service (a type switch must never leak "
+        "converge.ensure_nlb -> teardown.remove_classic -> classic.find: before creating an NLB "
+        "the provider looks for a classic ELB of the same Service (a type switch must never leak "
         "the old one), also when the Service was never classic"
     ),
     "ec2.DescribeSecurityGroups": (
-        "teardown.remove_classic -> secgroups.find_own: the classic ELB's own group, looked for "
-        "before every new NLB"
+        "teardown.remove_classic -> security_groups.find_own: the classic ELB's own group, "
+        "looked for before every new NLB"
     ),
     "elbv2.DescribeTargetGroups": (
-        "groups.converge -> _lookup: each planned group that no listener forwards to is looked "
-        "up by name (one a crash left unattached), i.e. every group of a new NLB; on the deep "
-        "path groups.describe reads the attached ones; a change and every delete page through "
-        "the region's groups for the Service's name prefix (groups.named_for)"
+        "target_groups.converge -> _lookup: each desired group that no listener forwards to "
+        "is looked up by name (one a crash left unattached), i.e. every group of a new NLB; on "
+        "the deep path target_groups.describe reads the attached ones; a change and every "
+        "delete page through the region's groups for the Service's name prefix "
+        "(target_groups.named_for)"
     ),
     "elbv2.DescribeLoadBalancers": (
         "nlb.find: the NLB looked up by name first (the baseline knows what it made)"
     ),
     "elbv2.DescribeTags": (
-        "found.elbv2_tags: the NLB's tags in nlb.find, the groups' tags in groups.converge; "
+        "ownership.elbv2_tags: the NLB's tags in nlb.find, the groups' tags in "
+        "target_groups.converge; "
         "one call per load balancer where the baseline batches 20 resources a call"
     ),
     "elbv2.AddTags": (
-        "nlb_flow._tags: the fingerprint is written last, once everything matches it (so a "
+        "converge.ensure_nlb: the fingerprint is written last, once everything matches it (so a "
         "crash half-way never leaves a matching fingerprint); one more call per new NLB"
     ),
     "elbv2.DescribeListeners": (
-        "listeners.current: the NLB's listeners, read to find its target groups"
+        "nlb.listeners: the NLB's listeners, read to find its target groups"
     ),
     "elbv2.DescribeTargetHealth": (
-        "targets.group_members: every target of every group, read before any "
+        "targets.members: every target of every group, read before any "
         "register/deregister, where the reconciler already holds the last applied backends"
     ),
     "elbv2.DescribeLoadBalancerAttributes": (
-        "nlb.converge: the cross-zone attribute (deep path only)"
+        "nlb.settings: the cross-zone attribute (deep path only)"
     ),
     "elbv2.DescribeTargetGroupAttributes": (
-        "groups._converge_proxy: the proxy-protocol attribute of each group (deep path only)"
+        "target_groups._converge_proxy: the proxy-protocol attribute of each group (deep path only)"
     ),
     "ec2.DescribeSecurityGroupRules": (
-        "ingress.converge: every rule of the nodes' group, under a process-wide lock, once "
+        "security_groups.steps: every rule of the nodes' group, under a process-wide lock, once "
         "per Service (the answer grows with the number of Services)"
     ),
-    "ec2.DescribeVpcs": "network.Networks.get: once per provider (cached)",
-    "ec2.DescribeSubnets": "network.Networks.get: once per provider, no vpcId configured",
+    "ec2.DescribeVpcs": "context.Networks.get: once per provider (cached)",
+    "ec2.DescribeSubnets": "context.Networks.get: once per provider, no vpcId configured",
 }
 
 

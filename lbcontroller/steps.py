@@ -30,6 +30,7 @@ class Journal:
     def __init__(self, *, apply: bool) -> None:
         self.apply = apply
         self.changes: list[PlannedChange] = []
+        self.made = Made()  # what the steps run so far answered (empty in a plan)
 
     def do(self, steps: Iterable[Step]) -> None:
         """Record each step and, when applying, make it before the next."""

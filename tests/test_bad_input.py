@@ -24,7 +24,7 @@ from lbcontroller.controller import Controller
 from lbcontroller.kube import KubeClient
 from lbcontroller.metrics import Metrics
 from lbcontroller.registry import build_router
-from providers.aws import keys as aws
+from providers.aws import options as aws
 from providers.gcp import options as gcp
 from tests.aws.support import Calls
 from tests.conftest import aws_backend_url, gce_url

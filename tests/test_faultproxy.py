@@ -29,7 +29,7 @@ from devenv.faults.client import FaultAdmin, start_proxy
 from devenv.procs import stop
 from devenv.state import EnvState
 from lbcontroller.cloudcall import Outcome
-from providers.aws.sdk import classify as aws_classify
+from providers.aws.api import classify as aws_classify
 from providers.gcp.api import classify as gce_classify
 from tests.conftest import aws_backend_url, gce_url
 

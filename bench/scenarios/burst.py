@@ -160,7 +160,7 @@ def compare(bench: Bench, scenario: Scenario, shapes: list[Shape]) -> None:
         analysis.append(
             f"Reconciles failed: {failed:.0f}, while moto answered HTTP 500 to {answers} "
             "calls (it races concurrent requests; an HTML body botocore cannot "
-            "parse). providers/aws/sdk.py classify treats botocore's ResponseParserError as "
+            "parse). providers/aws/api.py classify treats botocore's ResponseParserError as "
             "final, so CloudCaller does not retry the call and the whole Service waits for the "
             "per-key backoff (5 s at first); the baseline retries the call itself."
         )

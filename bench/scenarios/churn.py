@@ -141,7 +141,7 @@ def run(bench: Bench, ctl: InProcessController, setup_seconds: float) -> Scenari
             f"DescribeTargetHealth lists every target of a group ({len(bench.nodes.present):,} "
             "here), so each node change reads every group's whole membership.",
             "The node-sync path is Controller._node_sync_loop -> queue every applied key -> "
-            "Reconciler._update_backends -> provider.update_backends -> nlb_flow.update_targets, "
+            "Reconciler._update_backends -> provider.update_backends -> converge.nlb_targets, "
             "which finds the NLB again (nlb.find: DescribeLoadBalancers + DescribeTags), its "
             "listeners, and each group's current targets before registering the difference.",
         ]

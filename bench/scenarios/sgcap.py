@@ -17,7 +17,7 @@ from bench.kubeobjs import SERVED_CLASS, bulk, create_service, service_body
 from bench.results import Measure, Scenario
 from bench.watch import IngressWatcher
 
-# in the Warning of a Service refused for want of room (providers/aws/ingress.py _no_room)
+# in the Warning of a Service refused for want of room (providers/aws/security_groups.py _no_room)
 LIMIT_MARK = "rules-per-group quota"
 
 
@@ -64,7 +64,7 @@ def run(bench: Bench, ctl: InProcessController) -> Scenario:
     scenario.add(Measure("inbound rules on the nodes' group", "rules", inbound))
     scenario.add(Measure("NLBs in the cloud", "NLBs", nlbs, note="served + half-built, if any"))
     built = (
-        "the refused ones made nothing (nlb_flow.ensure opens a new NLB's rules before it "
+        "the refused ones made nothing (converge.ensure_nlb opens a new NLB's rules before it "
         "creates the NLB)"
         if nlbs == served
         else f"{nlbs - served} refused ones left a half-built NLB"
@@ -72,7 +72,8 @@ def run(bench: Bench, ctl: InProcessController) -> Scenario:
     scenario.analysis = [
         f"{served} Services got an address; {len(refused)} were refused by AWS's limit of 60 "
         "inbound rules per security group: each NLB Service adds one rule per NodePort and "
-        "source range (providers/aws/rules.py nlb_rules), all to the one nodes' group. "
+        "source range (providers/aws/security_groups.py nlb_rules), all to the one nodes' "
+        "group. "
         f"{nlbs} NLBs exist for {served} served: {built}; each refused Service has a Warning "
         "naming spec.loadBalancerSourceRanges and retries with backoff. cloud-provider-aws has "
         "the same limit (kubernetes#68684); the scale scenarios below therefore run without "

@@ -65,7 +65,8 @@ def run(bench: Bench, ctl: InProcessController, count: int) -> Scenario:
         scenario.analysis = [
             "The deep check reads each load balancer's parts one call at a time, per Service "
             "(Controller.resync queues every key with force=True -> Reconciler._converge -> "
-            "provider.ensure(verify=True) -> nlb_flow._converge). Even the batched baseline needs "
+            "provider.ensure(verify=True) -> converge._converge_nlb). Even the batched baseline "
+            "needs "
             f"{sum(base_per.values()):.2f} reads per load balancer for the same parts, because "
             "AWS has no batch call for listeners, attributes or target health: a target of 4 "
             "reads per load balancer is out of reach for a deep check on these APIs. Reads by "

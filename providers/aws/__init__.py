@@ -10,11 +10,9 @@ from lbcontroller.cloudcall import CloudCaller
 from lbcontroller.config import AwsProvider
 from lbcontroller.metrics import Metrics
 from lbcontroller.provider import Provider
-from providers.aws.api import Api, buckets, make_clients
-from providers.aws.context import Context
-from providers.aws.network import Networks
+from providers.aws.api import Api, buckets, classify, make_clients
+from providers.aws.context import Context, Networks
 from providers.aws.provider import AwsLoadBalancers
-from providers.aws.sdk import classify
 
 __all__ = ["AwsLoadBalancers", "build"]
 

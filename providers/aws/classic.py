@@ -1,43 +1,46 @@
 """A classic ELB: find, create, delete, and converge its listeners, health check, attributes,
 proxy-protocol policy, subnets and security groups in place.
 
-Where it sits: the classic flow (`classic_flow`) calls these; the ELB's description (`raw`)
-already holds listeners, health check, policies and instances, so most checks cost no call.
+Where it sits: `converge` calls these; each returns the steps that make the ELB as desired.
+The ELB's description (`raw`) already holds listeners, health check, policies and
+instances, so most checks cost no call. A new ELB is described by what its create sends
+(`sent`), so the rest of its converge needs no read either; its name is its id.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from lbcontroller.spec import LoadBalancerRef
-from providers.aws.api import Api
-from providers.aws.found import Found, classic_tags, pick_owned
-from providers.aws.plan import ClassicListener, Plan
-from providers.aws.sdk import is_code
-from providers.aws.tags import to_list
+from lbcontroller.steps import Made, Step
+from providers.aws.api import Api, Id
+from providers.aws.desired import ClassicListener, Desired
+from providers.aws.ownership import (
+    Found,
+    classic_tags,
+    endpoints,
+    pick_owned,
+    status_key,
+    to_list,
+)
 
 if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
-    from mypy_boto3_elb.type_defs import ListenerTypeDef
+    from mypy_boto3_elb.type_defs import HealthCheckTypeDef, ListenerTypeDef
 
 PROXY_POLICY = "k8s-proxyprotocol-enabled"
 
 
 def _describe(api: Api, name: str) -> list[Any]:
-    try:
-        found = api.run(api.elb.describe_load_balancers, LoadBalancerNames=[name])
-    except ClientError as exc:
-        if is_code(exc, "LoadBalancerNotFound"):
-            return []
-        raise
-    return list(found["LoadBalancerDescriptions"])
+    found = api.maybe(
+        "LoadBalancerNotFound", api.elb.describe_load_balancers, LoadBalancerNames=[name]
+    )
+    return [] if found is None else list(found["LoadBalancerDescriptions"])
 
 
 def _found(raw: Any, tags: dict[str, str]) -> Found:
-    name = raw["LoadBalancerName"]
     return Found(
-        kind="classic", id=name, scheme=raw["Scheme"], dns=raw["DNSName"], tags=tags, raw=raw
+        kind="classic", id=raw["LoadBalancerName"], scheme=raw["Scheme"], tags=tags, raw=raw
     )
 
 
@@ -61,32 +64,40 @@ def _listener(item: ClassicListener) -> ListenerTypeDef:
     return out
 
 
-def create(api: Api, plan: Plan, security_groups: list[str]) -> Found:
-    """Create the ELB with its listeners, tagged as ours; described by what was sent."""
-    listeners = [_listener(item) for item in plan.listeners]
-    created = api.run(
+def create(api: Api, made: Made, d: Desired, security_groups: list[Id]) -> Step:
+    """Create the ELB with its listeners, tagged as ours."""
+    return api.step(
+        made,
         api.elb.create_load_balancer,
-        LoadBalancerName=plan.ref.name,
-        Listeners=listeners,
-        Subnets=list(plan.subnets),
+        keep=lambda answer: {status_key(d.ref): ",".join(endpoints(answer))},
+        LoadBalancerName=d.ref.name,
+        Listeners=[_listener(item) for item in d.listeners],
+        Subnets=list(d.subnets),
         SecurityGroups=security_groups,
-        Scheme=plan.scheme,
-        Tags=to_list(plan.tag_map),
+        Scheme=d.scheme,
+        Tags=to_list(d.tag_map),
     )
+
+
+def sent(d: Desired, security_groups: list[Id]) -> Found:
+    """A new ELB, described by what its create sends."""
     raw = {
-        "LoadBalancerName": plan.ref.name,
-        "DNSName": created["DNSName"],
-        "Scheme": plan.scheme,
-        "ListenerDescriptions": [{"Listener": item} for item in listeners],
-        "Subnets": list(plan.subnets),
+        "LoadBalancerName": d.ref.name,
+        "Scheme": d.scheme,
+        "ListenerDescriptions": [{"Listener": _listener(item)} for item in d.listeners],
+        "Subnets": list(d.subnets),
         "SecurityGroups": security_groups,
     }
-    return _found(raw, plan.tag_map)
+    return _found(raw, d.tag_map)
 
 
-def delete(api: Api, found: Found) -> None:
+def _write(api: Api, made: Made, found: Found, method: Callable[..., Any], **args: Any) -> Step:
+    return api.step(made, method, LoadBalancerName=found.id, **args)
+
+
+def delete(api: Api, made: Made, found: Found) -> Step:
     """Delete the ELB."""
-    api.run(api.elb.delete_load_balancer, LoadBalancerName=found.id)
+    return _write(api, made, found, api.elb.delete_load_balancer)
 
 
 def instances(found: Found) -> frozenset[str]:
@@ -94,24 +105,21 @@ def instances(found: Found) -> frozenset[str]:
     return frozenset(i["InstanceId"] for i in found.raw.get("Instances", []))
 
 
-def converge_listeners(api: Api, found: Found, plan: Plan) -> None:
+def listener_steps(api: Api, made: Made, found: Found, d: Desired) -> list[Step]:
     """Replace the listeners that differ (classic listeners cannot be modified)."""
     current = {
-        d["Listener"]["LoadBalancerPort"]: d["Listener"] for d in found.raw["ListenerDescriptions"]
+        x["Listener"]["LoadBalancerPort"]: x["Listener"] for x in found.raw["ListenerDescriptions"]
     }
-    wanted = {item.port: _listener(item) for item in plan.listeners}
+    wanted = {item.port: _listener(item) for item in d.listeners}
     stale = [port for port, item in current.items() if wanted.get(port) != _comparable(item)]
     missing = [item for port, item in wanted.items() if _comparable(current.get(port)) != item]
-    if stale:
-        api.run(
-            api.elb.delete_load_balancer_listeners,
-            LoadBalancerName=found.id,
-            LoadBalancerPorts=stale,
-        )
-    if missing:
-        api.run(
-            api.elb.create_load_balancer_listeners, LoadBalancerName=found.id, Listeners=missing
-        )
+    changes = (
+        (api.elb.delete_load_balancer_listeners, {"LoadBalancerPorts": stale}),
+        (api.elb.create_load_balancer_listeners, {"Listeners": missing}),
+    )
+    return [
+        _write(api, made, found, method, **args) for method, args in changes if any(args.values())
+    ]
 
 
 def _comparable(item: Any) -> Any:
@@ -119,3 +127,92 @@ def _comparable(item: Any) -> Any:
         return None
     keys = ("Protocol", "LoadBalancerPort", "InstanceProtocol", "InstancePort", "SSLCertificateId")
     return {key: item[key] for key in keys if item.get(key) is not None}
+
+
+def settings(
+    api: Api, made: Made, found: Found, d: Desired, security_groups: list[Id], *, fresh: bool
+) -> list[Step]:
+    """Every setting of the ELB as desired (a `fresh` ELB has AWS's default attributes)."""
+    steps = _health(api, made, found, d) + _attributes(api, made, found, d, fresh=fresh)
+    steps += _proxy_protocol(api, made, found, d) + _subnets(api, made, found, d)
+    if sorted(map(str, found.raw.get("SecurityGroups", []))) != sorted(map(str, security_groups)):
+        method = api.elb.apply_security_groups_to_load_balancer
+        steps.append(_write(api, made, found, method, SecurityGroups=security_groups))
+    return steps
+
+
+def _health(api: Api, made: Made, found: Found, d: Desired) -> list[Step]:
+    health = d.health
+    wanted: HealthCheckTypeDef = {
+        "Target": f"{health.protocol}:{health.port}{health.path or ''}",
+        "Interval": health.interval,
+        "Timeout": health.timeout,
+        "UnhealthyThreshold": health.unhealthy,
+        "HealthyThreshold": health.healthy,
+    }
+    if found.raw.get("HealthCheck") == wanted:
+        return []
+    return [_write(api, made, found, api.elb.configure_health_check, HealthCheck=wanted)]
+
+
+def _attributes(api: Api, made: Made, found: Found, d: Desired, *, fresh: bool) -> list[Step]:
+    current: tuple[bool | None, int | None] = (False, 60)
+    if not fresh:
+        found_attributes = api.run(
+            api.elb.describe_load_balancer_attributes, LoadBalancerName=found.id
+        )["LoadBalancerAttributes"]
+        current = (
+            found_attributes.get("CrossZoneLoadBalancing", {}).get("Enabled"),
+            found_attributes.get("ConnectionSettings", {}).get("IdleTimeout"),
+        )
+    if current == (d.cross_zone, d.idle_timeout):
+        return []
+    wanted = {
+        "CrossZoneLoadBalancing": {"Enabled": d.cross_zone},
+        "ConnectionSettings": {"IdleTimeout": d.idle_timeout},
+    }
+    method = api.elb.modify_load_balancer_attributes
+    return [_write(api, made, found, method, LoadBalancerAttributes=wanted)]
+
+
+def _proxy_protocol(api: Api, made: Made, found: Found, d: Desired) -> list[Step]:
+    steps = []
+    policies = found.raw.get("Policies", {}).get("OtherPolicies", [])
+    if d.proxy_protocol and PROXY_POLICY not in policies:
+        steps.append(
+            _write(
+                api,
+                made,
+                found,
+                api.elb.create_load_balancer_policy,
+                PolicyName=PROXY_POLICY,
+                PolicyTypeName="ProxyProtocolPolicyType",
+                PolicyAttributes=[{"AttributeName": "ProxyProtocol", "AttributeValue": "true"}],
+            )
+        )
+    current = {
+        x["InstancePort"]: x.get("PolicyNames", [])
+        for x in found.raw.get("BackendServerDescriptions", [])
+    }
+    wanted = [PROXY_POLICY] if d.proxy_protocol else []
+    listening = {item.node_port for item in d.listeners}
+    method = api.elb.set_load_balancer_policies_for_backend_server
+    for port in sorted(listening | set(current)):
+        want = wanted if port in listening else []
+        if current.get(port, []) != want:
+            steps.append(_write(api, made, found, method, InstancePort=port, PolicyNames=want))
+    return steps
+
+
+def _subnets(api: Api, made: Made, found: Found, d: Desired) -> list[Step]:
+    current = set(found.raw.get("Subnets", []))
+    wanted = set(d.subnets)
+    changes = (
+        (api.elb.attach_load_balancer_to_subnets, wanted - current),
+        (api.elb.detach_load_balancer_from_subnets, current - wanted),
+    )
+    return [
+        _write(api, made, found, method, Subnets=sorted(subnets))
+        for method, subnets in changes
+        if subnets
+    ]

@@ -1,22 +1,34 @@
-"""A Network Load Balancer itself: find, create, delete, and converge its own settings.
+"""A Network Load Balancer: find, create, delete, its own settings, and its listeners.
 
-Where it sits: the NLB flow (`nlb_flow`) finds the NLB by name and keeps it only if its tags
-say it is ours; creates it when absent; converges subnets and attributes in place. Its target
-groups and listeners are `groups` and `listeners`.
+Where it sits: `converge` finds the NLB by name and keeps it only if its tags say it is
+ours; asks `create` for the step that makes it when absent (its ARN is then `New` until the
+step has run) and `settings` for subnets and attributes in place; after the target groups
+exist and hold their targets, `listener_steps` makes the listeners forward each port to its
+group: matched first by port, then the leftover listeners are moved to the leftover ports
+with ModifyListener (no gap for the rest of the Service), and only what is still left over is
+created or deleted. Its target groups are `target_groups`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from lbcontroller.spec import LoadBalancerRef
-from providers.aws.api import Api
-from providers.aws.found import Found, elbv2_tags, pick_owned
-from providers.aws.plan import Plan
-from providers.aws.sdk import is_code
-from providers.aws.tags import EIPS, to_list
+from lbcontroller.steps import Made, Step
+from providers.aws.api import Api, Id, Keep
+from providers.aws.desired import Desired, Group
+from providers.aws.ownership import (
+    EIPS,
+    Found,
+    elbv2_tags,
+    endpoints,
+    made_key,
+    pick_owned,
+    status_key,
+    to_list,
+)
+from providers.aws.target_groups import PROTOCOLS
 
 if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
     from mypy_boto3_elbv2.type_defs import SubnetMappingTypeDef
@@ -29,7 +41,6 @@ def _found(raw: Any, tags: dict[str, str]) -> Found:
         kind="nlb",
         id=raw["LoadBalancerArn"],
         scheme=raw.get("Scheme", "internet-facing"),
-        dns=raw["DNSName"],
         tags=tags,
         raw=raw,
     )
@@ -37,69 +48,159 @@ def _found(raw: Any, tags: dict[str, str]) -> Found:
 
 def find(api: Api, ref: LoadBalancerRef, *, strict: bool = True) -> Found | None:
     """Our NLB for `ref`, None when absent (or, not `strict`, when not ours)."""
-    try:
-        lbs = api.run(api.elbv2.describe_load_balancers, Names=[ref.name])["LoadBalancers"]
-    except ClientError as exc:
-        if is_code(exc, "LoadBalancerNotFound"):
-            return None
-        raise
+    found = api.maybe("LoadBalancerNotFound", api.elbv2.describe_load_balancers, Names=[ref.name])
+    lbs = [] if found is None else found["LoadBalancers"]
     tags = elbv2_tags(api, [lb["LoadBalancerArn"] for lb in lbs])
     candidates = [_found(lb, tags.get(lb["LoadBalancerArn"], {})) for lb in lbs]
     return pick_owned(candidates, ref, strict=strict)
 
 
-def create(api: Api, plan: Plan) -> Found:
+def created_tags(d: Desired) -> dict[str, str]:
+    """The tags a new NLB is created with."""
+    return d.tag_map | ({EIPS: ",".join(d.eips)} if d.eips else {})
+
+
+def _keeper(ref: LoadBalancerRef) -> Keep:
+    def keep(answer: Any) -> dict[str, str]:
+        raw = answer["LoadBalancers"][0]
+        return {made_key(ref): raw["LoadBalancerArn"], status_key(ref): ",".join(endpoints(raw))}
+
+    return keep
+
+
+def create(api: Api, made: Made, d: Desired) -> Step:
     """Create the NLB (no listeners yet), tagged as ours."""
-    mappings: list[SubnetMappingTypeDef] = [{"SubnetId": subnet} for subnet in plan.subnets]
-    for mapping, allocation in zip(mappings, plan.eips, strict=False):
+    mappings: list[SubnetMappingTypeDef] = [{"SubnetId": subnet} for subnet in d.subnets]
+    for mapping, allocation in zip(mappings, d.eips, strict=False):
         mapping["AllocationId"] = allocation
-    tags = plan.tag_map | ({EIPS: ",".join(plan.eips)} if plan.eips else {})
-    raw = api.run(
+    return api.step(
+        made,
         api.elbv2.create_load_balancer,
-        Name=plan.ref.name,
+        keep=_keeper(d.ref),
+        Name=d.ref.name,
         Type="network",
-        Scheme=plan.scheme,
+        Scheme=d.scheme,
         SubnetMappings=mappings,
         IpAddressType="ipv4",
-        Tags=to_list(tags),
-    )["LoadBalancers"][0]
-    return _found(raw, tags)
-
-
-def must_recreate(found: Found, plan: Plan) -> bool:
-    """What AWS cannot change in place: the scheme, and the Elastic IPs."""
-    eips_changed = found.tags.get(EIPS, "") != ",".join(plan.eips)
-    return (
-        found.scheme != plan.scheme
-        or eips_changed
-        or bool(plan.eips and _subnets_changed(found, plan))
+        Tags=to_list(created_tags(d)),
     )
 
 
-def _subnets_changed(found: Found, plan: Plan) -> bool:
+def must_recreate(found: Found, d: Desired) -> bool:
+    """What AWS cannot change in place: the scheme, and the Elastic IPs."""
+    eips_changed = found.tags.get(EIPS, "") != ",".join(d.eips)
+    return found.scheme != d.scheme or eips_changed or bool(d.eips and _subnets_changed(found, d))
+
+
+def _subnets_changed(found: Found, d: Desired) -> bool:
     current = {zone["SubnetId"] for zone in found.raw.get("AvailabilityZones", [])}
-    return current != set(plan.subnets)
+    return current != set(d.subnets)
 
 
-def converge(api: Api, found: Found, plan: Plan, *, fresh: bool) -> None:
-    """Subnets and the cross-zone attribute, in place (a `fresh` NLB has AWS's defaults)."""
-    if not fresh and _subnets_changed(found, plan):
-        api.run(api.elbv2.set_subnets, LoadBalancerArn=found.id, Subnets=list(plan.subnets))
+def settings(api: Api, made: Made, *, lb: Id, found: Found | None, d: Desired) -> list[Step]:
+    """Subnets and the cross-zone attribute, in place (a new NLB, `found` None, has defaults)."""
+    steps = []
+    if found is not None and _subnets_changed(found, d):
+        steps.append(
+            api.step(made, api.elbv2.set_subnets, LoadBalancerArn=lb, Subnets=list(d.subnets))
+        )
     current: str | None = "false"
-    if not fresh:
+    if found is not None:
         found_attributes = api.run(
             api.elbv2.describe_load_balancer_attributes, LoadBalancerArn=found.id
         )["Attributes"]
         current = next((a.get("Value") for a in found_attributes if a.get("Key") == CROSS_ZONE), "")
-    wanted = str(plan.cross_zone).lower()
+    wanted = str(d.cross_zone).lower()
     if current != wanted:
-        api.run(
-            api.elbv2.modify_load_balancer_attributes,
-            LoadBalancerArn=found.id,
-            Attributes=[{"Key": CROSS_ZONE, "Value": wanted}],
+        steps.append(
+            api.step(
+                made,
+                api.elbv2.modify_load_balancer_attributes,
+                LoadBalancerArn=lb,
+                Attributes=[{"Key": CROSS_ZONE, "Value": wanted}],
+            )
         )
+    return steps
 
 
-def delete(api: Api, found: Found) -> None:
+def delete(api: Api, made: Made, found: Found) -> Step:
     """Delete the NLB (AWS deletes its listeners with it)."""
-    api.run(api.elbv2.delete_load_balancer, LoadBalancerArn=found.id)
+    return api.step(made, api.elbv2.delete_load_balancer, LoadBalancerArn=found.id)
+
+
+def listeners(api: Api, lb_arn: str) -> list[Any]:
+    """The NLB's listeners."""
+    return api.collect(api.elbv2.describe_listeners, "Listeners", LoadBalancerArn=lb_arn)
+
+
+def _target(listener: Any) -> str | None:
+    for action in listener.get("DefaultActions", []):
+        if action.get("Type") == "forward" and action.get("TargetGroupArn"):
+            return str(action["TargetGroupArn"])
+    return None
+
+
+def forwarded(current: list[Any]) -> list[str]:
+    """The target groups the listeners forward to: the NLB's groups, without another call."""
+    return sorted({arn for listener in current if (arn := _target(listener)) is not None})
+
+
+def _differs(listener: Any, group: Group, arn: Id) -> bool:
+    return (listener["Port"], listener["Protocol"], _target(listener)) != (
+        group.port,
+        group.protocol,
+        arn,
+    )
+
+
+def _pairs(current: list[Any], groups: tuple[Group, ...]) -> tuple[list[Any], list[Any], list[Any]]:
+    """(listener, group) pairs to keep or modify, groups to create, listeners to delete."""
+    by_port = {listener["Port"]: listener for listener in current}
+    pairs = [(by_port[g.port], g) for g in groups if g.port in by_port]
+    matched = {g.port for _, g in pairs}
+    spare_groups = [g for g in groups if g.port not in matched]
+    spare = sorted((x for x in current if x["Port"] not in matched), key=lambda x: x["Port"])
+    pairs += list(zip(spare, spare_groups, strict=False))
+    return pairs, spare_groups[len(spare) :], spare[len(spare_groups) :]
+
+
+def _forward(group: Group, arn: Id) -> dict[str, Any]:
+    return {
+        "Port": group.port,
+        "Protocol": PROTOCOLS[group.protocol],
+        "DefaultActions": [{"Type": "forward", "TargetGroupArn": arn}],
+    }
+
+
+def listener_steps(
+    api: Api,
+    made: Made,
+    *,
+    lb: Id,
+    current: list[Any],
+    groups: tuple[Group, ...],
+    arns: Mapping[str, Id],
+) -> list[Step]:
+    """Make the NLB's `current` listeners forward each desired port to its group."""
+    pairs, create, delete = _pairs(current, groups)
+    steps = [
+        api.step(
+            made,
+            api.elbv2.modify_listener,
+            ListenerArn=listener["ListenerArn"],
+            **_forward(group, arns[group.name]),
+        )
+        for listener, group in pairs
+        if _differs(listener, group, arns[group.name])
+    ]
+    steps += [
+        api.step(
+            made, api.elbv2.create_listener, LoadBalancerArn=lb, **_forward(group, arns[group.name])
+        )
+        for group in create
+    ]
+    steps += [
+        api.step(made, api.elbv2.delete_listener, ListenerArn=listener["ListenerArn"])
+        for listener in delete
+    ]
+    return steps

@@ -1,9 +1,10 @@
-"""The AWS provider's Service annotations, parsed into frozen options (pure).
+"""The AWS provider's Service annotations: their names, and parsing them into frozen options
+(pure).
 
 Where it sits: the core's `build_spec` calls the provider's `parse_options` with a Service's
 annotations; the result travels in `LoadBalancerSpec.options` to `validate` and `ensure`. The
-names (in `keys`) are cloud-provider-aws's wherever the meaning is the same; the README's AWS
-section documents each one.
+names are cloud-provider-aws's wherever the meaning is the same; the README's AWS section
+documents each one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,46 @@ from typing import Any
 from lbcontroller import annotations as ann
 from lbcontroller.errors import InvalidAnnotation
 from lbcontroller.spec import LoadBalancerSpec
-from providers.aws import keys as k
+
+P = "service.beta.kubernetes.io/aws-load-balancer-"
+TYPE, INTERNAL, SCHEME, SUBNETS = P + "type", P + "internal", P + "scheme", P + "subnets"
+HC = P + "healthcheck-"
+HC_PROTOCOL, HC_PORT, HC_PATH = HC + "protocol", HC + "port", HC + "path"
+HC_INTERVAL, HC_TIMEOUT = HC + "interval", HC + "timeout"
+HC_HEALTHY, HC_UNHEALTHY = HC + "healthy-threshold", HC + "unhealthy-threshold"
+NODE_LABELS, PROXY_PROTOCOL = P + "target-node-labels", P + "proxy-protocol"
+CROSS_ZONE = P + "cross-zone-load-balancing-enabled"
+EXTRA_TAGS = P + "additional-resource-tags"
+SECURITY_GROUPS, EXTRA_SECURITY_GROUPS = P + "security-groups", P + "extra-security-groups"
+SSL_CERT, SSL_PORTS, BACKEND_PROTOCOL = P + "ssl-cert", P + "ssl-ports", P + "backend-protocol"
+EIP_ALLOCATIONS, IDLE_TIMEOUT = P + "eip-allocations", P + "connection-idle-timeout"
+UNSUPPORTED = tuple(
+    P + name
+    for name in (
+        "access-log-enabled",
+        "access-log-emit-interval",
+        "access-log-s3-bucket-name",
+        "access-log-s3-bucket-prefix",
+        "connection-draining-enabled",
+        "connection-draining-timeout",
+        "ssl-negotiation-policy",
+        "nlb-target-type",
+        "private-ipv4-addresses",
+        "ip-address-type",
+        "target-group-attributes",
+        "attributes",
+    )
+)
+CLASSIC_ONLY = (
+    SSL_CERT,
+    SSL_PORTS,
+    BACKEND_PROTOCOL,
+    SECURITY_GROUPS,
+    EXTRA_SECURITY_GROUPS,
+    IDLE_TIMEOUT,
+)
+NLB_ONLY = (EIP_ALLOCATIONS,)
+TRAFFIC_PORT = "traffic-port"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,44 +99,44 @@ def parse_options(annotations: Mapping[str, str]) -> AwsOptions:
     options = AwsOptions(
         kind=kind,
         internal=_internal(annotations),
-        node_labels=ann.get_map(annotations, k.NODE_LABELS),
-        subnets=_ids(annotations, k.SUBNETS, "subnet-"),
+        node_labels=ann.get_map(annotations, NODE_LABELS),
+        subnets=_ids(annotations, SUBNETS, "subnet-"),
         health=_health(annotations, kind),
         proxy_protocol=_proxy_protocol(annotations),
-        cross_zone=ann.get_bool(annotations, k.CROSS_ZONE),
+        cross_zone=ann.get_bool(annotations, CROSS_ZONE),
         extra_tags=_extra_tags(annotations),
-        security_groups=_ids(annotations, k.SECURITY_GROUPS, "sg-"),
-        extra_security_groups=_ids(annotations, k.EXTRA_SECURITY_GROUPS, "sg-"),
-        ssl_cert=annotations.get(k.SSL_CERT, "").strip() or None,
+        security_groups=_ids(annotations, SECURITY_GROUPS, "sg-"),
+        extra_security_groups=_ids(annotations, EXTRA_SECURITY_GROUPS, "sg-"),
+        ssl_cert=annotations.get(SSL_CERT, "").strip() or None,
         ssl_ports=_ssl_ports(annotations),
         backend_protocol=_backend_protocol(annotations),
-        eip_allocations=_ids(annotations, k.EIP_ALLOCATIONS, "eipalloc-"),
-        idle_timeout=_int(annotations, k.IDLE_TIMEOUT, 60, 1, 4000),
+        eip_allocations=_ids(annotations, EIP_ALLOCATIONS, "eipalloc-"),
+        idle_timeout=_int(annotations, IDLE_TIMEOUT, 60, 1, 4000),
     )
     _check_combinations(annotations, options)
     return options
 
 
 def _check_combinations(annotations: Mapping[str, str], options: AwsOptions) -> None:
-    only = k.CLASSIC_ONLY if options.kind == "nlb" else k.NLB_ONLY
+    only = CLASSIC_ONLY if options.kind == "nlb" else NLB_ONLY
     for key in only:
         if key in annotations:
             other = "classic ELBs" if options.kind == "nlb" else "NLBs"
-            raise InvalidAnnotation(key, annotations[key], f"applies to {other} only ({k.TYPE})")
+            raise InvalidAnnotation(key, annotations[key], f"applies to {other} only ({TYPE})")
     if options.eip_allocations and options.internal:
         raise InvalidAnnotation(
-            k.EIP_ALLOCATIONS,
-            annotations[k.EIP_ALLOCATIONS],
+            EIP_ALLOCATIONS,
+            annotations[EIP_ALLOCATIONS],
             "needs an internet-facing load balancer",
         )
     if options.ssl_ports and options.ssl_cert is None:
-        raise InvalidAnnotation(k.SSL_PORTS, annotations[k.SSL_PORTS], f"needs {k.SSL_CERT}")
+        raise InvalidAnnotation(SSL_PORTS, annotations[SSL_PORTS], f"needs {SSL_CERT}")
     if options.health.path is not None and options.health.protocol == "TCP":
-        raise InvalidAnnotation(k.HC_PATH, options.health.path, "a TCP health check has no path")
+        raise InvalidAnnotation(HC_PATH, options.health.path, "a TCP health check has no path")
 
 
 def _refuse_unsupported(annotations: Mapping[str, str]) -> None:
-    for key in k.UNSUPPORTED:
+    for key in UNSUPPORTED:
         value = annotations.get(key)
         if value is None or (key.endswith("-enabled") and value.strip().lower() == "false"):
             continue
@@ -104,7 +144,7 @@ def _refuse_unsupported(annotations: Mapping[str, str]) -> None:
 
 
 def _kind(annotations: Mapping[str, str]) -> str:
-    raw = annotations.get(k.TYPE, "nlb").strip().lower()
+    raw = annotations.get(TYPE, "nlb").strip().lower()
     if raw == "nlb":
         return "nlb"
     if raw in ("classic", "elb"):
@@ -112,16 +152,16 @@ def _kind(annotations: Mapping[str, str]) -> str:
     reason = "expected nlb, classic or elb"
     if raw in ("external", "nlb-ip"):
         reason = "served by the AWS Load Balancer Controller, not lbcontroller; " + reason
-    raise InvalidAnnotation(k.TYPE, annotations[k.TYPE], reason)
+    raise InvalidAnnotation(TYPE, annotations[TYPE], reason)
 
 
 def _internal(annotations: Mapping[str, str]) -> bool:
-    internal = ann.get_bool(annotations, k.INTERNAL)
-    if k.SCHEME not in annotations:
+    internal = ann.get_bool(annotations, INTERNAL)
+    if SCHEME not in annotations:
         return internal
-    scheme = ann.get_choice(annotations, k.SCHEME, ("internet-facing", "internal"), default="")
-    if k.INTERNAL in annotations and internal != (scheme == "internal"):
-        raise InvalidAnnotation(k.SCHEME, annotations[k.SCHEME], f"contradicts {k.INTERNAL}")
+    scheme = ann.get_choice(annotations, SCHEME, ("internet-facing", "internal"), default="")
+    if INTERNAL in annotations and internal != (scheme == "internal"):
+        raise InvalidAnnotation(SCHEME, annotations[SCHEME], f"contradicts {INTERNAL}")
     return scheme == "internal"
 
 
@@ -141,71 +181,71 @@ def _int(annotations: Mapping[str, str], key: str, default: int, low: int, high:
 
 
 def _health(annotations: Mapping[str, str], kind: str) -> HealthOverride:
-    protocol = annotations.get(k.HC_PROTOCOL)
+    protocol = annotations.get(HC_PROTOCOL)
     health = HealthOverride(
         protocol=None if protocol is None else _hc_protocol(annotations),
         port=_hc_port(annotations),
-        path=annotations.get(k.HC_PATH, "").strip() or None,
-        interval=_int(annotations, k.HC_INTERVAL, 10, 5, 300),
-        timeout=_int(annotations, k.HC_TIMEOUT, 5, 2, 60 if kind == "classic" else 120),
-        healthy=_int(annotations, k.HC_HEALTHY, 2, 2, 10),
-        unhealthy=_int(annotations, k.HC_UNHEALTHY, 2, 2, 10),
+        path=annotations.get(HC_PATH, "").strip() or None,
+        interval=_int(annotations, HC_INTERVAL, 10, 5, 300),
+        timeout=_int(annotations, HC_TIMEOUT, 5, 2, 60 if kind == "classic" else 120),
+        healthy=_int(annotations, HC_HEALTHY, 2, 2, 10),
+        unhealthy=_int(annotations, HC_UNHEALTHY, 2, 2, 10),
     )
     if health.timeout >= health.interval:
         raise InvalidAnnotation(
-            k.HC_TIMEOUT, str(health.timeout), f"must be less than the interval ({health.interval})"
+            HC_TIMEOUT, str(health.timeout), f"must be less than the interval ({health.interval})"
         )
     if health.path is not None and not health.path.startswith("/"):
-        raise InvalidAnnotation(k.HC_PATH, health.path, "must start with /")
+        raise InvalidAnnotation(HC_PATH, health.path, "must start with /")
     return health
 
 
 def _hc_protocol(annotations: Mapping[str, str]) -> str:
-    return ann.get_choice(annotations, k.HC_PROTOCOL, ("TCP", "HTTP", "HTTPS"), default="TCP")
+    return ann.get_choice(annotations, HC_PROTOCOL, ("TCP", "HTTP", "HTTPS"), default="TCP")
 
 
 def _hc_port(annotations: Mapping[str, str]) -> str | None:
-    raw = annotations.get(k.HC_PORT)
-    if raw is None or raw.strip() == k.TRAFFIC_PORT:
-        return None if raw is None else k.TRAFFIC_PORT
-    return str(_int(annotations, k.HC_PORT, 0, 1, 65535))
+    raw = annotations.get(HC_PORT)
+    if raw is None or raw.strip() == TRAFFIC_PORT:
+        return None if raw is None else TRAFFIC_PORT
+    return str(_int(annotations, HC_PORT, 0, 1, 65535))
 
 
 def _proxy_protocol(annotations: Mapping[str, str]) -> bool:
-    raw = annotations.get(k.PROXY_PROTOCOL)
+    raw = annotations.get(PROXY_PROTOCOL)
     if raw is not None and raw.strip() != "*":
-        raise InvalidAnnotation(k.PROXY_PROTOCOL, raw, 'only "*" (every port) is supported')
+        raise InvalidAnnotation(PROXY_PROTOCOL, raw, 'only "*" (every port) is supported')
     return raw is not None
 
 
 def _extra_tags(annotations: Mapping[str, str]) -> dict[str, str]:
     """`Key1=Val1,Key2=Val2,KeyNoValue`, as cloud-provider-aws reads it."""
     tags: dict[str, str] = {}
-    for item in ann.get_list(annotations, k.EXTRA_TAGS):
+    for item in ann.get_list(annotations, EXTRA_TAGS):
         key, _, value = (part.strip() for part in item.partition("="))
         reserved = key.startswith(("aws:", "kubernetes.io/", "lbcontroller.io/"))
         if not key or reserved or len(key) > 128 or len(value) > 256:
             reason = f"tag {item!r} is empty, reserved or too long"
-            raise InvalidAnnotation(k.EXTRA_TAGS, annotations[k.EXTRA_TAGS], reason)
+            raise InvalidAnnotation(EXTRA_TAGS, annotations[EXTRA_TAGS], reason)
         tags[key] = value
     return tags
 
 
 def _ssl_ports(annotations: Mapping[str, str]) -> tuple[int, ...]:
-    items = ann.get_list(annotations, k.SSL_PORTS)
+    items = ann.get_list(annotations, SSL_PORTS)
     if not items or "*" in items:
         return ()
     if not all(item.isdigit() and 0 < int(item) < 65536 for item in items):
         reason = "expected * or port numbers (port names are not supported)"
-        raise InvalidAnnotation(k.SSL_PORTS, annotations[k.SSL_PORTS], reason)
+        raise InvalidAnnotation(SSL_PORTS, annotations[SSL_PORTS], reason)
     return tuple(sorted({int(item) for item in items}))
 
 
 def _backend_protocol(annotations: Mapping[str, str]) -> str | None:
-    if k.BACKEND_PROTOCOL not in annotations:
+    if BACKEND_PROTOCOL not in annotations:
         return None
     return ann.get_choice(
-        annotations, k.BACKEND_PROTOCOL, ("http", "https", "ssl", "tcp"), default=""
+        annotations, BACKEND_PROTOCOL, ("http", "https", "ssl", "tcp"), default=""
     )
 
 

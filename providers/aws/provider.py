@@ -1,24 +1,27 @@
 """The AWS provider: lbcontroller's `Provider` verbs over NLBs (default) and classic ELBs.
 
 Where it sits: built by `providers.aws.build`; the reconciler calls these verbs. Each verb
-parses nothing and decides little itself: it plans (pure), then hands the plan to the NLB or
-classic flow, or to `teardown`.
+parses nothing and decides little itself: it computes the desired state (pure), then hands
+it to `converge` (NLB or classic) or to `teardown`, with a `Journal` that runs their steps
+(ensure, update_backends, ensure_deleted) or only lists them (plan, plan_delete): one code
+path for both.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
 from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec
-from providers.aws import classic_flow, nlb_flow, owned, targets, teardown
+from lbcontroller.steps import Journal
+from providers.aws import converge, targets, teardown
 from providers.aws.api import Clients
 from providers.aws.context import Context
-from providers.aws.memo import Made, Memo
+from providers.aws.desired import desired_for
 from providers.aws.options import AwsOptions, parse_options
-from providers.aws.plan import plan_for
+from providers.aws.ownership import list_owned
+from providers.aws.targets import Memo
 from providers.aws.validate import validate
 
 
@@ -56,17 +59,18 @@ class AwsLoadBalancers:
         `verify` (the drift resync) checks and repairs every part regardless.
         """
         self._memo.remember(spec.ref.name, None)  # until it succeeds, nothing is known
-        status, made = self._ensure(self._ctx, spec, verify=verify)
-        self._memo.remember(spec.ref.name, made)
-        return status
+        journal = Journal(apply=True)
+        outcome = self._converge(spec, journal, verify=verify)
+        self._memo.remember(spec.ref.name, outcome.applied(journal.made))
+        return outcome.status(journal.made)
 
-    def _ensure(
-        self, ctx: Context, spec: LoadBalancerSpec[Any], *, verify: bool
-    ) -> tuple[LoadBalancerStatus, Made]:
+    def _converge(
+        self, spec: LoadBalancerSpec[Any], journal: Journal, *, verify: bool
+    ) -> converge.Outcome:
         self.validate(spec)
-        plan = plan_for(spec, default_subnets=ctx.default_subnets)
-        flow = nlb_flow.ensure if plan.kind == "nlb" else classic_flow.ensure
-        return flow(ctx, plan, targets.instances(spec.backends), verify=verify)
+        d = desired_for(spec, default_subnets=self._ctx.default_subnets)
+        flow = converge.ensure_nlb if d.kind == "nlb" else converge.ensure_classic
+        return flow(self._ctx, d, targets.instances(spec.backends), verify=verify, journal=journal)
 
     def update_backends(
         self, spec: LoadBalancerSpec[Any], *, previous: Sequence[Backend] | None = None
@@ -76,38 +80,46 @@ class AwsLoadBalancers:
         When this process converged the load balancer and `previous` says which backends it
         applied, only the difference is written, with no read; otherwise the targets are read.
         """
-        plan = plan_for(spec, default_subnets=self._ctx.default_subnets)
-        name, wanted = plan.ref.name, targets.instances(spec.backends)
-        made = self._memo.recall(name)
+        d = desired_for(spec, default_subnets=self._ctx.default_subnets)
+        name, wanted = d.ref.name, targets.instances(spec.backends)
+        applied = self._memo.recall(name)
         self._memo.remember(name, None)  # until it succeeds, nothing is known
-        if previous is not None and made is not None and made.kind == plan.kind:
+        journal = Journal(apply=True)
+        if previous is not None and applied is not None and applied.kind == d.kind:
             current = targets.instances(previous)
-            targets.shift(self._ctx.api, made=made, name=name, wanted=wanted, current=current)
+            journal.do(
+                targets.shift(
+                    self._ctx.api,
+                    journal.made,
+                    applied=applied,
+                    name=name,
+                    wanted=wanted,
+                    current=current,
+                )
+            )
         else:
-            flow = nlb_flow.update_targets if plan.kind == "nlb" else classic_flow.update_instances
-            made = flow(self._ctx, plan, wanted)
-        self._memo.remember(name, made)
+            flow = converge.nlb_targets if d.kind == "nlb" else converge.classic_instances
+            outcome = flow(self._ctx, d, wanted, journal=journal)
+            applied = None if outcome is None else outcome.applied(journal.made)
+        self._memo.remember(name, applied)
 
     def plan(self, spec: LoadBalancerSpec[Any]) -> Sequence[PlannedChange]:
-        """The writes `ensure(spec)` would make now: the same flow, its writes recorded."""
-        dry = self._dry()
-        self._ensure(dry, spec, verify=False)
-        return tuple(dry.api.planned or ())
+        """The writes `ensure(spec)` would make now: the same flow, its steps only listed."""
+        journal = Journal(apply=False)
+        self._converge(spec, journal, verify=False)
+        return tuple(journal.changes)
 
     def plan_delete(self, ref: LoadBalancerRef) -> Sequence[PlannedChange]:
         """The writes `ensure_deleted(ref)` would make now."""
-        dry = self._dry()
-        teardown.remove_everything(dry, ref)
-        return tuple(dry.api.planned or ())
-
-    def _dry(self) -> Context:
-        return dataclasses.replace(self._ctx, api=self._ctx.api.dry())
+        journal = Journal(apply=False)
+        teardown.remove_everything(self._ctx, journal, ref)
+        return tuple(journal.changes)
 
     def ensure_deleted(self, ref: LoadBalancerRef) -> None:
         """Delete everything of ours for `ref` (both kinds); absent is success."""
         self._memo.remember(ref.name, None)
-        teardown.remove_everything(self._ctx, ref)
+        teardown.remove_everything(self._ctx, Journal(apply=True), ref)
 
     def list_owned(self) -> Sequence[OwnedLoadBalancer]:
         """Every NLB and classic ELB tagged as owned by this cluster."""
-        return owned.list_owned(self._ctx.api, cluster=self._cluster)
+        return list_owned(self._ctx.api, cluster=self._cluster)

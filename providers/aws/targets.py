@@ -1,22 +1,58 @@
-"""Backends as EC2 instances: registering and deregistering only the difference.
+"""Backends as EC2 instances: registering and deregistering only the difference, and where
+this process last put them.
 
-Where it sits: `ensure` and `update_backends` call `converge_group` for each NLB target group
-and `converge_classic` for a classic ELB; both write nothing when the sets already match and
-send at most `CHUNK` ids a call. `shift` does either from what the memo and the reconciler
-know, without reading.
+Where it sits: `converge` asks `group_steps` for each NLB target group and `classic_steps`
+for a classic ELB; both write nothing when the sets already match and send at most `CHUNK`
+ids a call. The provider records an `Applied` in its `Memo` after each successful ensure or
+read-path target update, and `update_backends` looks it up: with the reconciler's record of
+the backends it last applied, `shift` writes the difference with no read at all (what a
+node change at scale costs is then one write per target group). Any failure forgets the
+entry, so the retry takes the read path; drift made behind our back is the verify resync's.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from lbcontroller.spec import Backend
-from providers.aws.api import Api
-from providers.aws.memo import Made
+from lbcontroller.steps import Made, Step
+from providers.aws.api import Api, Id
 
 CHUNK = 100
 _INSTANCE = re.compile(r"^i-[0-9a-f]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """A load balancer as the last converge left it: its kind and its target groups' ARNs."""
+
+    kind: str  # "nlb" or "classic"
+    groups: tuple[str, ...] = ()
+
+
+class Memo:
+    """`Applied` by load balancer name; thread-safe (workers share one provider)."""
+
+    def __init__(self) -> None:
+        self._applied: dict[str, Applied] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, name: str, applied: Applied | None) -> None:
+        """Record what `name` is now (None: nothing is known, forget it)."""
+        with self._lock:
+            if applied is None:
+                self._applied.pop(name, None)
+            else:
+                self._applied[name] = applied
+
+    def recall(self, name: str) -> Applied | None:
+        """What `name` was left as, if this process knows."""
+        with self._lock:
+            return self._applied.get(name)
 
 
 def instance_id(provider_id: str) -> str | None:
@@ -38,7 +74,7 @@ def _chunks(ids: frozenset[str]) -> Iterator[list[str]]:
         yield ordered[start : start + CHUNK]
 
 
-def group_members(api: Api, arn: str) -> frozenset[str]:
+def members(api: Api, arn: str) -> frozenset[str]:
     """The instances registered in a target group, less those already draining."""
     found = api.run(api.elbv2.describe_target_health, TargetGroupArn=arn)
     return frozenset(
@@ -48,35 +84,59 @@ def group_members(api: Api, arn: str) -> frozenset[str]:
     )
 
 
-def converge_group(api: Api, *, arn: str, wanted: frozenset[str], current: frozenset[str]) -> None:
+def _steps(
+    api: Api,
+    made: Made,
+    calls: tuple[tuple[Callable[..., Any], frozenset[str]], ...],
+    target: Callable[[list[str]], dict[str, Any]],
+) -> list[Step]:
+    return [
+        api.step(made, method, **target(chunk)) for method, ids in calls for chunk in _chunks(ids)
+    ]
+
+
+def group_steps(
+    api: Api, made: Made, *, arn: Id, wanted: frozenset[str], current: frozenset[str]
+) -> list[Step]:
     """Register the missing instances in a target group, deregister the extra ones."""
-    calls: tuple[tuple[Callable[..., object], frozenset[str]], ...] = (
+    calls = (
         (api.elbv2.register_targets, wanted - current),
         (api.elbv2.deregister_targets, current - wanted),
     )
-    for method, ids in calls:
-        for chunk in _chunks(ids):
-            api.run(method, TargetGroupArn=arn, Targets=[{"Id": i} for i in chunk])
+    return _steps(
+        api, made, calls, lambda ids: {"TargetGroupArn": arn, "Targets": [{"Id": i} for i in ids]}
+    )
 
 
-def shift(
-    api: Api, *, made: Made, name: str, wanted: frozenset[str], current: frozenset[str]
-) -> None:
-    """Write the difference between `current` (last applied) and `wanted`, reading nothing."""
-    if made.kind == "classic":
-        converge_classic(api, name=name, wanted=wanted, current=current)
-    for arn in made.groups:
-        converge_group(api, arn=arn, wanted=wanted, current=current)
-
-
-def converge_classic(
-    api: Api, *, name: str, wanted: frozenset[str], current: frozenset[str]
-) -> None:
+def classic_steps(
+    api: Api, made: Made, *, name: str, wanted: frozenset[str], current: frozenset[str]
+) -> list[Step]:
     """The same for a classic ELB, whose description already lists its instances."""
-    calls: tuple[tuple[Callable[..., object], frozenset[str]], ...] = (
+    calls = (
         (api.elb.register_instances_with_load_balancer, wanted - current),
         (api.elb.deregister_instances_from_load_balancer, current - wanted),
     )
-    for method, ids in calls:
-        for chunk in _chunks(ids):
-            api.run(method, LoadBalancerName=name, Instances=[{"InstanceId": i} for i in chunk])
+    return _steps(
+        api,
+        made,
+        calls,
+        lambda ids: {"LoadBalancerName": name, "Instances": [{"InstanceId": i} for i in ids]},
+    )
+
+
+def shift(
+    api: Api,
+    made: Made,
+    *,
+    applied: Applied,
+    name: str,
+    wanted: frozenset[str],
+    current: frozenset[str],
+) -> list[Step]:
+    """The difference between `current` (last applied) and `wanted`, from no read at all."""
+    steps = []
+    if applied.kind == "classic":
+        steps += classic_steps(api, made, name=name, wanted=wanted, current=current)
+    for arn in applied.groups:
+        steps += group_steps(api, made, arn=arn, wanted=wanted, current=current)
+    return steps

@@ -11,9 +11,8 @@ from typing import Any
 
 from lbcontroller.errors import InvalidAnnotation, PermanentError, Unsupported
 from lbcontroller.spec import Listener, LoadBalancerSpec
-from providers.aws import keys
-from providers.aws.options import AwsOptions, options_of
-from providers.aws.plan import subnets_of
+from providers.aws.desired import subnets_of
+from providers.aws.options import EIP_ALLOCATIONS, TYPE, AwsOptions, options_of
 
 MAX_LISTENERS = 50  # per load balancer, both kinds
 MAX_RULES = 60  # AWS's default quota of inbound rules per security group
@@ -32,13 +31,13 @@ def validate(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> 
     subnets = subnets_of(options, default_subnets)
     if options.eip_allocations and len(options.eip_allocations) != len(subnets):
         raise InvalidAnnotation(
-            keys.EIP_ALLOCATIONS,
+            EIP_ALLOCATIONS,
             ",".join(options.eip_allocations),
             f"needs one allocation per subnet ({len(subnets)} subnets)",
         )
     if spec.requested_ip:
         raise Unsupported(
-            f"spec.loadBalancerIP is not supported on AWS; use {keys.EIP_ALLOCATIONS}",
+            f"spec.loadBalancerIP is not supported on AWS; use {EIP_ALLOCATIONS}",
             field="spec.loadBalancerIP",
         )
     if "IPv4" not in spec.ip_families:
@@ -63,7 +62,7 @@ def _check_protocol(listener: Listener, options: AwsOptions) -> None:
         raise Unsupported(f"{port}: AWS load balancers carry TCP and UDP only", field="spec.ports")
     if listener.protocol == "UDP" and options.kind == "classic":
         raise Unsupported(
-            f"{port}: a classic ELB cannot carry UDP; use an NLB ({keys.TYPE}: nlb)",
+            f"{port}: a classic ELB cannot carry UDP; use an NLB ({TYPE}: nlb)",
             field="spec.ports",
         )
 

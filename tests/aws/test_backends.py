@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from providers.aws.keys import TYPE
+from providers.aws.options import TYPE
 from providers.aws.provider import AwsLoadBalancers
 
 from .conftest import World

@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from providers.aws.keys import (
+from providers.aws.options import (
     BACKEND_PROTOCOL,
     CROSS_ZONE,
     IDLE_TIMEOUT,
@@ -16,7 +16,7 @@ from providers.aws.keys import (
     TYPE,
 )
 from providers.aws.provider import AwsLoadBalancers
-from providers.aws.rules import marker
+from providers.aws.security_groups import marker
 
 from .conftest import World
 from .support import Calls, service, spec_of

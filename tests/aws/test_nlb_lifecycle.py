@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from lbcontroller.spec import KUBE_PROXY_HEALTH_PORT, LoadBalancerSpec
-from providers.aws.keys import CROSS_ZONE, EXTRA_TAGS, INTERNAL, PROXY_PROTOCOL
+from providers.aws.options import CROSS_ZONE, EXTRA_TAGS, INTERNAL, PROXY_PROTOCOL
 from providers.aws.provider import AwsLoadBalancers
-from providers.aws.rules import marker, shared_marker
+from providers.aws.security_groups import marker, shared_marker
 
 from .conftest import World
 from .support import Calls, service, spec_of

@@ -11,10 +11,10 @@ from botocore.parsers import ResponseParserError
 from lbcontroller.cloudcall import Outcome
 from lbcontroller.errors import InvalidAnnotation, PermanentError, Unsupported
 from lbcontroller.spec import LoadBalancerSpec, SpecSettings, build_spec
-from providers.aws import keys as k
+from providers.aws import options as k
+from providers.aws.api import classify
+from providers.aws.desired import desired_for
 from providers.aws.options import AwsOptions, HealthOverride, parse_options
-from providers.aws.plan import plan_for
-from providers.aws.sdk import classify
 from providers.aws.validate import validate
 
 from .support import CLUSTER, node, service
@@ -173,11 +173,13 @@ def test_validate_needs_subnets() -> None:
 
 def test_names_are_short_unique_and_deterministic() -> None:
     ports = ((53, "TCP", 30053), (53, "UDP", 30053), (80, "TCP", 30080), (81, "TCP", 30081))
-    plan = plan_for(_spec(ports=ports), default_subnets=SUBNETS)
+    plan = desired_for(_spec(ports=ports), default_subnets=SUBNETS)
     names = [group.name for group in plan.groups]
     assert [g.protocol for g in plan.groups] == ["TCP_UDP", "TCP", "TCP"]
     assert len(set(names)) == 3 and all(len(n) <= 32 for n in names)
-    assert names == [g.name for g in plan_for(_spec(ports=ports), default_subnets=SUBNETS).groups]
+    assert names == [
+        g.name for g in desired_for(_spec(ports=ports), default_subnets=SUBNETS).groups
+    ]
 
 
 @pytest.mark.parametrize(
@@ -191,7 +193,7 @@ def test_names_are_short_unique_and_deterministic() -> None:
     ],
 )
 def test_classic_listener_protocols(annotations: dict[str, str], expected: tuple[Any, ...]) -> None:
-    plan = plan_for(_spec({k.TYPE: "classic", **annotations}), default_subnets=SUBNETS)
+    plan = desired_for(_spec({k.TYPE: "classic", **annotations}), default_subnets=SUBNETS)
     (listener,) = plan.listeners
     assert (listener.protocol, listener.instance_protocol, listener.cert) == expected
 

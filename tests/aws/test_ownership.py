@@ -8,10 +8,10 @@ import pytest
 
 from lbcontroller.errors import PermanentError
 from lbcontroller.naming import child_name, child_prefix
-from providers.aws.keys import TYPE
+from providers.aws.options import TYPE
+from providers.aws.ownership import FINGERPRINT, ownership, to_list
 from providers.aws.provider import AwsLoadBalancers
-from providers.aws.rules import marker
-from providers.aws.tags import FINGERPRINT, ownership, to_list
+from providers.aws.security_groups import marker
 
 from .conftest import World
 from .support import CLUSTER, Calls, service, spec_of

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from providers.aws.keys import TYPE
+from providers.aws.options import TYPE
 from providers.aws.provider import AwsLoadBalancers
 
 from .conftest import World

@@ -10,9 +10,9 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
 from lbcontroller.errors import InvalidAnnotation, Unsupported
-from providers.aws.keys import HC_INTERVAL, TYPE
+from providers.aws.options import HC_INTERVAL, TYPE
 from providers.aws.provider import AwsLoadBalancers
-from providers.aws.rules import marker
+from providers.aws.security_groups import marker
 
 from .conftest import World
 from .support import Calls, service, spec_of

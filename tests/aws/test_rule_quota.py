@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from lbcontroller.errors import PermanentError
-from providers.aws.keys import TYPE
+from providers.aws.options import TYPE
 from providers.aws.provider import AwsLoadBalancers
-from providers.aws.rules import marker
+from providers.aws.security_groups import marker
 
 from .conftest import World
 from .support import service, spec_of

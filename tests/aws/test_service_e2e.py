@@ -15,7 +15,7 @@ import pytest
 from lbcontroller.controller import Controller
 from lbcontroller.kube import KubeClient
 from lbcontroller.naming import lb_name
-from providers.aws.keys import HC_INTERVAL
+from providers.aws.options import HC_INTERVAL
 from providers.aws.provider import AwsLoadBalancers
 from tests.support.harness import CLUSTER, make_controller, running, wait_for
 from tests.support.objects import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lbcontroller.model import Node
-from providers.aws.ingress import RULE_OWNER
+from providers.aws.security_groups import RULE_OWNER
 
 from .conftest import World
 

@@ -19,7 +19,7 @@ from devenv.demo_clouds import seed_aws, seed_gce
 from devenv.procs import free_port
 from devenv.state import EnvState
 from lbcontroller.kube import KubeClient
-from providers.aws.keys import HC_INTERVAL
+from providers.aws.options import HC_INTERVAL
 from tests.conftest import aws_backend_url, gce_url
 from tests.support.harness import wait_for, wait_for_ingress
 from tests.support.objects import Nodes, create_service, delete_service, get_service, patch_service

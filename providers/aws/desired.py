@@ -1,8 +1,9 @@
 """The desired AWS front end of one Service, computed purely from its spec and the settings.
 
-Where it sits: `ensure` turns the core's `LoadBalancerSpec` into a `Plan` (names, listeners,
-target groups, health check, attributes, tags) and converges AWS to it; `fingerprint` of the
-plan's inputs is stored on the load balancer so that a steady-state ensure reads little.
+Where it sits: the provider's verbs turn the core's `LoadBalancerSpec` into a `Desired`
+(names, listeners, target groups, health check, attributes, tags) and `converge` makes AWS
+match it; `fingerprint` of its inputs is stored on the load balancer so that a steady-state
+ensure reads little.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from typing import Any, Literal
 from lbcontroller.errors import PermanentError
 from lbcontroller.naming import child_name, digest
 from lbcontroller.spec import HealthCheck, Listener, LoadBalancerRef, LoadBalancerSpec
-from providers.aws import keys
-from providers.aws.options import AwsOptions, options_of
-from providers.aws.tags import desired
+from providers.aws.options import SUBNETS, TRAFFIC_PORT, AwsOptions, options_of
+from providers.aws.ownership import tags_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ class ClassicListener:
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class Desired:
     """One load balancer as it should be; NLB-only and classic-only fields stay empty."""
 
     ref: LoadBalancerRef
@@ -89,16 +89,14 @@ def subnets_of(options: AwsOptions, defaults: Sequence[str]) -> tuple[str, ...]:
     """The annotation's subnets, else the configured ones; PermanentError if neither."""
     subnets = options.subnets or tuple(defaults)
     if not subnets:
-        raise PermanentError(
-            f"no subnets: set {keys.SUBNETS} or the provider's subnets", field=keys.SUBNETS
-        )
+        raise PermanentError(f"no subnets: set {SUBNETS} or the provider's subnets", field=SUBNETS)
     return subnets
 
 
-def plan_for(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> Plan:
-    """The plan for `spec` (already validated)."""
+def desired_for(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> Desired:
+    """What AWS should hold for `spec` (already validated)."""
     options = options_of(spec)
-    common = Plan(
+    common = Desired(
         ref=spec.ref,
         kind=options.kind,
         internal=options.internal,
@@ -106,7 +104,7 @@ def plan_for(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> 
         health=_health(spec.health_check, options, spec.listeners),
         cross_zone=options.cross_zone,
         proxy_protocol=options.proxy_protocol,
-        tags=tuple(sorted(desired(spec.ref, options.extra_tags).items())),
+        tags=tuple(sorted(tags_for(spec.ref, options.extra_tags).items())),
         source_ranges=spec.source_ranges,
     )
     if options.kind == "nlb":
@@ -114,7 +112,7 @@ def plan_for(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> 
     return _classic(common, spec.listeners, options)
 
 
-def _nlb(common: Plan, listeners: Sequence[Listener], options: AwsOptions) -> Plan:
+def _nlb(common: Desired, listeners: Sequence[Listener], options: AwsOptions) -> Desired:
     groups = []
     for port in sorted({item.port for item in listeners}):
         same = sorted((i for i in listeners if i.port == port), key=lambda i: i.protocol)
@@ -125,7 +123,7 @@ def _nlb(common: Plan, listeners: Sequence[Listener], options: AwsOptions) -> Pl
     return dataclasses.replace(common, groups=tuple(groups), eips=options.eip_allocations)
 
 
-def _classic(common: Plan, listeners: Sequence[Listener], options: AwsOptions) -> Plan:
+def _classic(common: Desired, listeners: Sequence[Listener], options: AwsOptions) -> Desired:
     return dataclasses.replace(
         common,
         listeners=tuple(_classic_listener(item, options) for item in listeners),
@@ -159,7 +157,7 @@ def _health(spec: HealthCheck, options: AwsOptions, listeners: Sequence[Listener
     override = options.health
     protocol = override.protocol or spec.protocol
     port = override.port or str(spec.port)
-    if options.kind == "classic" and port == keys.TRAFFIC_PORT:
+    if options.kind == "classic" and port == TRAFFIC_PORT:
         port = str(listeners[0].node_port)
     path = None if protocol == "TCP" else (override.path or spec.path or "/")
     return Health(

@@ -1,0 +1,249 @@
+"""The order of things for `ensure`/`plan` and for `update_backends`, for both kinds.
+
+Where it sits: the provider's verbs call `ensure_nlb` / `ensure_classic` (full) or
+`nlb_targets` / `classic_instances` (targets only) with a `Journal` that runs the resource
+modules' steps or only lists them, so a plan names exactly the writes a run makes. Each
+finds the load balancer (or creates it), recreates it only when AWS allows no other way,
+then either converges everything or, while the fingerprint tag matches, only the targets.
+- NLB, full converge, in an order that keeps traffic flowing: rules, target groups (new ones
+  get their targets first), listeners (repointed), stale groups deleted, fingerprint written
+  last. A converge that changes an NLB (or finishes one cut short) sweeps for its unattached
+  groups; see `target_groups`.
+- classic ELB: its own security group, the ELB, its rules, listeners and settings; steady
+  state costs two reads: the ELB's description (which lists its instances) and its tags.
+A new load balancer's rules on the nodes' group go in before it is created, so a group with
+no room for them refuses the Service before anything is made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lbcontroller.model import Ingress
+from lbcontroller.provider import LoadBalancerStatus
+from lbcontroller.spec import LoadBalancerRef
+from lbcontroller.steps import Journal, Made
+from providers.aws import classic, nlb, security_groups, target_groups, targets, teardown
+from providers.aws.api import Id, New, resolve
+from providers.aws.context import Context, Network
+from providers.aws.desired import Desired, fingerprint
+from providers.aws.ownership import (
+    FINGERPRINT,
+    Found,
+    changed,
+    endpoints,
+    made_key,
+    status_key,
+    to_list,
+)
+from providers.aws.security_groups import (
+    classic_front_rules,
+    classic_node_rules,
+    marker,
+    nlb_rules,
+    shared_marker,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a converge leaves: the load balancer as read (None: this run made it), its groups."""
+
+    kind: str  # "nlb" or "classic"
+    ref: LoadBalancerRef
+    found: Found | None
+    groups: tuple[Id, ...] = ()
+
+    def status(self, made: Made) -> LoadBalancerStatus:
+        """The DNS name, then the addresses AWS reports (Elastic IPs of an NLB)."""
+        if self.found is not None:
+            dns, *ips = endpoints(self.found.raw)
+        else:
+            dns, *ips = made.get(status_key(self.ref)).split(",")
+        ingress = [Ingress(hostname=dns), *(Ingress(ip=ip) for ip in ips)]
+        return LoadBalancerStatus(ingress=tuple(ingress))
+
+    def applied(self, made: Made) -> targets.Applied:
+        """Where the targets now are, for the provider's memo."""
+        return targets.Applied(self.kind, tuple(resolve(list(self.groups), made)))
+
+
+def _network(ctx: Context, d: Desired) -> tuple[Network, str]:
+    """The load balancer's VPC, and the fingerprint of all a full converge depends on."""
+    network = ctx.networks.get(d.subnets)
+    return network, fingerprint(d, network, ctx.node_group)
+
+
+def ensure_nlb(
+    ctx: Context, d: Desired, wanted: frozenset[str], *, verify: bool, journal: Journal
+) -> Outcome:
+    """Converge the NLB of `d` with `wanted` instances behind every group."""
+    api, made = ctx.api, journal.made
+    network, print_ = _network(ctx, d)
+    found = nlb.find(api, d.ref)
+    if found is not None and nlb.must_recreate(found, d):
+        teardown.delete_nlb(ctx, journal, found, d.ref)
+        found = None
+    if found is None:
+        teardown.remove_classic(ctx, journal, d.ref)
+        _nlb_rules(ctx, journal, d, network)  # first: a group with no room refuses early
+        journal.do([nlb.create(api, made, d)])
+    lb: Id = New(made_key(d.ref)) if found is None else found.id
+    tags = nlb.created_tags(d) if found is None else found.tags
+    current = [] if found is None else nlb.listeners(api, found.id)
+    if tags.get(FINGERPRINT) == print_ and not verify:
+        arns: list[Id] = list(nlb.forwarded(current))
+        _targets(ctx, journal, arns, wanted)
+    else:
+        # a change, or a converge cut short: old groups may exist that no listener names
+        sweep = found is not None and tags.get(FINGERPRINT) != print_
+        arns = _converge_nlb(ctx, journal, d, lb, found, current, wanted, network, sweep=sweep)
+        missing = changed(tags, d.tag_map | {FINGERPRINT: print_})
+        if missing:
+            step = api.step(made, api.elbv2.add_tags, ResourceArns=[lb], Tags=to_list(missing))
+            journal.do([step])
+    return Outcome("nlb", d.ref, found, tuple(arns))
+
+
+def nlb_targets(
+    ctx: Context, d: Desired, wanted: frozenset[str], *, journal: Journal
+) -> Outcome | None:
+    """Only the targets of an existing NLB (nothing when there is none yet)."""
+    found = nlb.find(ctx.api, d.ref)
+    if found is None:
+        return None
+    arns: list[Id] = list(nlb.forwarded(nlb.listeners(ctx.api, found.id)))
+    _targets(ctx, journal, arns, wanted)
+    return Outcome("nlb", d.ref, found, tuple(arns))
+
+
+def _targets(ctx: Context, journal: Journal, arns: list[Id], wanted: frozenset[str]) -> None:
+    for arn in arns:
+        current = frozenset() if isinstance(arn, New) else targets.members(ctx.api, arn)
+        journal.do(
+            targets.group_steps(ctx.api, journal.made, arn=arn, wanted=wanted, current=current)
+        )
+
+
+def _converge_nlb(
+    ctx: Context,
+    journal: Journal,
+    d: Desired,
+    lb: Id,
+    found: Found | None,
+    current: list[Any],
+    wanted: frozenset[str],
+    network: Network,
+    *,
+    sweep: bool,
+) -> list[Id]:
+    api, made = ctx.api, journal.made
+    journal.do(nlb.settings(api, made, lb=lb, found=found, d=d))
+    if found is not None:
+        _nlb_rules(ctx, journal, d, network)
+    attached = [] if sweep else target_groups.describe(api, nlb.forwarded(current))
+    groups = target_groups.converge(
+        api, made, d=d, vpc_id=network.vpc_id, attached=attached, sweep=sweep
+    )
+    journal.do(groups.steps)
+    _targets(ctx, journal, list(groups.arns.values()), wanted)
+    journal.do(
+        nlb.listener_steps(api, made, lb=lb, current=current, groups=d.groups, arns=groups.arns)
+    )
+    journal.do(target_groups.delete_stale(api, made, groups))
+    return list(groups.arns.values())
+
+
+def _rules(
+    ctx: Context, journal: Journal, d: Desired, group_id: Id, wanted: dict[str, frozenset[Any]]
+) -> None:
+    """Converge our rules on one group; one worker at a time (a read-modify-write)."""
+    with security_groups.LOCK:
+        steps = security_groups.steps(
+            ctx.api, journal.made, group_id=group_id, wanted=wanted, own=marker(d.ref)
+        )
+        journal.do(steps)
+
+
+def _nlb_rules(ctx: Context, journal: Journal, d: Desired, network: Network) -> None:
+    if ctx.node_group is not None:
+        own, shared = nlb_rules(d, network.cidrs)
+        wanted = {marker(d.ref): own, shared_marker(d.ref.cluster): shared}
+        _rules(ctx, journal, d, ctx.node_group, wanted)
+
+
+def ensure_classic(
+    ctx: Context, d: Desired, wanted: frozenset[str], *, verify: bool, journal: Journal
+) -> Outcome:
+    """Converge the classic ELB of `d` with `wanted` instances behind it."""
+    api, made = ctx.api, journal.made
+    network, print_ = _network(ctx, d)
+    found = classic.find(api, d.ref)
+    if found is not None and found.scheme != d.scheme:
+        journal.do([classic.delete(api, made, found)])
+        found = None
+    elb = found
+    if elb is None:
+        teardown.remove_nlb(ctx, journal, d.ref)
+        groups = _security_groups(ctx, journal, d, network)
+        _node_rules(ctx, journal, d, groups[0])  # first: a group with no room refuses early
+        journal.do([classic.create(api, made, d, groups)])
+        elb = classic.sent(d, groups)
+    if elb.tags.get(FINGERPRINT) != print_ or verify:
+        _converge_classic(ctx, journal, elb, d, network, fresh=found is None)
+        missing = changed(elb.tags, d.tag_map | {FINGERPRINT: print_})
+        if missing:
+            step = api.step(
+                made, api.elb.add_tags, LoadBalancerNames=[elb.id], Tags=to_list(missing)
+            )
+            journal.do([step])
+    current = classic.instances(elb)
+    journal.do(targets.classic_steps(api, made, name=elb.id, wanted=wanted, current=current))
+    return Outcome("classic", d.ref, found)
+
+
+def classic_instances(
+    ctx: Context, d: Desired, wanted: frozenset[str], *, journal: Journal
+) -> Outcome | None:
+    """Only the instances of an existing ELB (nothing when there is none yet)."""
+    found = classic.find(ctx.api, d.ref)
+    if found is None:
+        return None
+    current = classic.instances(found)
+    journal.do(
+        targets.classic_steps(ctx.api, journal.made, name=found.id, wanted=wanted, current=current)
+    )
+    return Outcome("classic", d.ref, found)
+
+
+def _security_groups(ctx: Context, journal: Journal, d: Desired, network: Network) -> list[Id]:
+    """The user's groups, or our own (created when absent), then the extra ones."""
+    if d.security_groups:
+        return [*d.security_groups, *d.extra_security_groups]
+    own, steps = security_groups.own_group(
+        ctx.api, journal.made, ref=d.ref, vpc_id=network.vpc_id, tags=d.tag_map
+    )
+    journal.do(steps)
+    return [own, *d.extra_security_groups]
+
+
+def _converge_classic(
+    ctx: Context, journal: Journal, elb: Found, d: Desired, network: Network, *, fresh: bool
+) -> None:
+    api, made = ctx.api, journal.made
+    groups = (
+        list(elb.raw["SecurityGroups"]) if fresh else _security_groups(ctx, journal, d, network)
+    )
+    if not d.security_groups:
+        _rules(ctx, journal, d, groups[0], {marker(d.ref): classic_front_rules(d)})
+    if not fresh:
+        _node_rules(ctx, journal, d, groups[0])
+    journal.do(classic.listener_steps(api, made, elb, d))
+    journal.do(classic.settings(api, made, elb, d, groups, fresh=fresh))
+
+
+def _node_rules(ctx: Context, journal: Journal, d: Desired, front: Id) -> None:
+    """The NodePorts and health port opened on the nodes' group to the ELB's group."""
+    if ctx.node_group is not None:
+        _rules(ctx, journal, d, ctx.node_group, {marker(d.ref): classic_node_rules(d, front)})

@@ -1,0 +1,216 @@
+"""What we own: the tags that say a resource is ours, finding ours among same-named load
+balancers, and listing everything of ours for garbage collection.
+
+Where it sits: every create passes `tags_for(...)`; the NLB and classic finders keep a
+`Found` only when `pick_owned` sees our tags, before the provider modifies or deletes
+anything; the provider's `list_owned` rebuilds refs with `ref_from`. Tags are read 20
+resources a call (the ELB APIs' limit); the listings are paged (capped in `Api.collect`).
+Target groups of ours whose load balancer is gone (a teardown cut short) are listed under
+their Service's ref too, so that `gc` finds and deletes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lbcontroller.errors import PermanentError
+from lbcontroller.naming import lb_name
+from lbcontroller.provider import OwnedLoadBalancer
+from lbcontroller.spec import LoadBalancerRef
+from providers.aws.api import Api
+
+if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
+    from mypy_boto3_elbv2.type_defs import TagTypeDef
+
+SERVICE_NAME = "kubernetes.io/service-name"
+MANAGED_BY = "lbcontroller.io/managed-by"
+MANAGER = "lbcontroller"
+# A digest of the desired front end, written last once everything matches it: when it is
+# still equal, a steady-state ensure skips reading listeners, groups, attributes and rules.
+FINGERPRINT = "lbcontroller.io/fingerprint"
+# Elastic IP allocations can only be chosen at creation: recorded here to notice a change.
+EIPS = "lbcontroller.io/eip-allocations"
+TAG_BATCH = 20
+
+
+def cluster_key(cluster: str) -> str:
+    """`kubernetes.io/cluster/<cluster>`, valued `owned` on what this cluster owns."""
+    return f"kubernetes.io/cluster/{cluster}"
+
+
+def ownership(ref: LoadBalancerRef) -> dict[str, str]:
+    """The tags every resource we create carries."""
+    return {
+        cluster_key(ref.cluster): "owned",
+        SERVICE_NAME: ref.service_key,
+        MANAGED_BY: MANAGER,
+    }
+
+
+def tags_for(ref: LoadBalancerRef, extra: Mapping[str, str]) -> dict[str, str]:
+    """The user's additional tags plus ours (ours win a clash)."""
+    return {**extra, **ownership(ref)}
+
+
+def owned_by_cluster(tags: Mapping[str, str], cluster: str) -> bool:
+    """Whether `tags` mark a resource created by lbcontroller for `cluster`."""
+    return tags.get(cluster_key(cluster)) == "owned" and tags.get(MANAGED_BY) == MANAGER
+
+
+def owned_by(tags: Mapping[str, str], ref: LoadBalancerRef) -> bool:
+    """Whether `tags` mark a resource of ours for exactly this Service."""
+    return owned_by_cluster(tags, ref.cluster) and tags.get(SERVICE_NAME) == ref.service_key
+
+
+def ref_from(
+    tags: Mapping[str, str], *, cluster: str, name: str | None = None
+) -> LoadBalancerRef | None:
+    """The ref of an owned resource, or None when its tags are incomplete.
+
+    `name` is the load balancer's own name; a child resource (a target group) passes none and
+    gets the name the Service's load balancer has.
+    """
+    namespace, sep, service = tags.get(SERVICE_NAME, "").partition("/")
+    if not (owned_by_cluster(tags, cluster) and sep and namespace and service):
+        return None
+    if name is None:
+        name = lb_name(cluster, namespace, service)
+    return LoadBalancerRef(cluster=cluster, namespace=namespace, service=service, name=name)
+
+
+def to_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
+    """Tags in the ELB APIs' wire form, sorted by key."""
+    return [{"Key": key, "Value": tags[key]} for key in sorted(tags)]
+
+
+def to_dict(tags: Iterable[Mapping[str, object]]) -> dict[str, str]:
+    """Tags from any AWS API's wire form."""
+    return {str(tag["Key"]): str(tag.get("Value", "")) for tag in tags}
+
+
+def changed(current: Mapping[str, str], wanted: Mapping[str, str]) -> dict[str, str]:
+    """The wanted tags that are missing from `current` or have another value there."""
+    return {key: value for key, value in wanted.items() if current.get(key) != value}
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One load balancer: `id` is its ARN (NLB) or name (classic); `raw` its description."""
+
+    kind: str
+    id: str
+    scheme: str
+    tags: Mapping[str, str]
+    raw: Mapping[str, Any]
+
+
+def endpoints(raw: Mapping[str, Any]) -> list[str]:
+    """A description's DNS name, then the addresses AWS reports (an NLB's Elastic IPs)."""
+    ips = [
+        address["IpAddress"]
+        for zone in raw.get("AvailabilityZones", [])
+        for address in zone.get("LoadBalancerAddresses", [])
+        if address.get("IpAddress")
+    ]
+    return [raw["DNSName"], *ips]
+
+
+def made_key(ref: LoadBalancerRef) -> str:
+    """Where a journal's `Made` keeps a new load balancer's id (NLB: its ARN)."""
+    return f"load-balancer {ref.name}"
+
+
+def status_key(ref: LoadBalancerRef) -> str:
+    """Where a journal's `Made` keeps a new load balancer's `endpoints`, comma-separated."""
+    return f"{made_key(ref)} status"
+
+
+def pick_owned(candidates: Sequence[Found], ref: LoadBalancerRef, *, strict: bool) -> Found | None:
+    """Ours among same-named load balancers; with `strict`, one not ours is an error."""
+    for found in candidates:
+        if owned_by(found.tags, ref):
+            return found
+    if candidates and strict:
+        raise PermanentError(f"name {ref.name} taken by a load balancer we do not own")
+    return None
+
+
+def _batched(
+    keys: Sequence[str], fetch: Callable[[list[str]], Iterable[Mapping[str, Any]]], key: str
+) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for start in range(0, len(keys), TAG_BATCH):
+        for item in fetch(list(keys[start : start + TAG_BATCH])):
+            out[item[key]] = to_dict(item.get("Tags", []))
+    return out
+
+
+def elbv2_tags(api: Api, arns: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Tags of ELBv2 resources (load balancers, target groups) by ARN."""
+
+    def fetch(batch: list[str]) -> Iterable[Mapping[str, Any]]:
+        return api.run(api.elbv2.describe_tags, ResourceArns=batch)["TagDescriptions"]
+
+    return _batched(arns, fetch, "ResourceArn")
+
+
+def classic_tags(api: Api, names: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Tags of classic ELBs by name."""
+
+    def fetch(batch: list[str]) -> Iterable[Mapping[str, Any]]:
+        return api.run(api.elb.describe_tags, LoadBalancerNames=batch)["TagDescriptions"]
+
+    return _batched(names, fetch, "LoadBalancerName")
+
+
+def all_target_groups(api: Api) -> list[Any]:
+    """Every target group in the region (paged, 400 a page)."""
+    return api.collect(api.elbv2.describe_target_groups, "TargetGroups", PageSize=400)
+
+
+def list_owned(api: Api, *, cluster: str) -> list[OwnedLoadBalancer]:
+    """Our NLBs (cloud_id: ARN), classic ELBs (`elb/<name>`) and stray groups (`tg/<name>`)."""
+    out = _nlbs(api, cluster) + _classics(api, cluster)
+    listed = {item.ref for item in out}
+    for item in _groups(api, cluster):
+        if item.ref not in listed:
+            listed.add(item.ref)
+            out.append(item)
+    return sorted(out, key=lambda item: (item.ref.service_key, item.cloud_id))
+
+
+def _nlbs(api: Api, cluster: str) -> list[OwnedLoadBalancer]:
+    nlbs = api.collect(api.elbv2.describe_load_balancers, "LoadBalancers", PageSize=400)
+    names = {
+        lb["LoadBalancerArn"]: lb["LoadBalancerName"] for lb in nlbs if lb["Type"] == "network"
+    }
+    out = []
+    for arn, tags in elbv2_tags(api, sorted(names)).items():
+        ref = ref_from(tags, cluster=cluster, name=names[arn])
+        if ref is not None:
+            out.append(OwnedLoadBalancer(ref=ref, cloud_id=arn))
+    return out
+
+
+def _classics(api: Api, cluster: str) -> list[OwnedLoadBalancer]:
+    classics = api.collect(
+        api.elb.describe_load_balancers, "LoadBalancerDescriptions", PageSize=400
+    )
+    out = []
+    for name, tags in classic_tags(api, sorted(lb["LoadBalancerName"] for lb in classics)).items():
+        ref = ref_from(tags, cluster=cluster, name=name)
+        if ref is not None:
+            out.append(OwnedLoadBalancer(ref=ref, cloud_id=f"elb/{name}"))
+    return out
+
+
+def _groups(api: Api, cluster: str) -> list[OwnedLoadBalancer]:
+    names = {tg["TargetGroupArn"]: tg["TargetGroupName"] for tg in all_target_groups(api)}
+    out = []
+    for arn, tags in elbv2_tags(api, sorted(names)).items():
+        ref = ref_from(tags, cluster=cluster)
+        if ref is not None:
+            out.append(OwnedLoadBalancer(ref=ref, cloud_id=f"tg/{names[arn]}"))
+    return sorted(out, key=lambda item: item.cloud_id)

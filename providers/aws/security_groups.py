@@ -1,0 +1,274 @@
+"""Security groups: the ingress rules a load balancer needs, converging and revoking ours on a
+group, and a classic ELB's own group.
+
+Where it sits: `converge` asks `steps` for the writes that make a group's rules ours as
+wanted, under `LOCK`; `teardown` asks `revoke_ours` and `delete_own`. What is wanted (pure):
+- NLB (instance targets keep the client's address): each NodePort is opened on the nodes'
+  group to the Service's source ranges; the health-check port to the VPC's CIDRs, where the
+  NLB's own probes come from.
+- classic ELB (it proxies): the ELB's own group (created before the ELB unless the Service
+  names its own groups) opens the listener ports to the source ranges; the nodes' group opens
+  the NodePorts and the health-check port to the ELB's group only.
+The kube-proxy health port (10256) is shared by every Service of the cluster: its rule is
+marked as the cluster's, created when missing and never revoked by one Service's deletion.
+Each rule we add carries our marker twice: as its description (for people) and as its
+`lbcontroller.io/rule-owner` tag (what we match on: a rule's tags survive where a description
+on a group reference may not). Rules anyone else wrote are never revoked, and an equal rule
+of theirs is not added again. Our own group is deleted after the ELB, retried while AWS
+still sees it in use (DependencyViolation is transient in `api`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
+
+from lbcontroller.errors import PermanentError
+from lbcontroller.spec import KUBE_PROXY_HEALTH_PORT, LoadBalancerRef
+from lbcontroller.steps import Made, Step
+from providers.aws.api import Api, Id, New
+from providers.aws.desired import Desired
+from providers.aws.options import TRAFFIC_PORT
+from providers.aws.ownership import owned_by, to_dict
+
+if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
+    from mypy_boto3_ec2.type_defs import IpPermissionTypeDef
+
+RULE_OWNER = "lbcontroller.io/rule-owner"
+# Workers converge one group at a time (a read-modify-write), so two Services never both add
+# the cluster's shared rule; one added by another process meanwhile counts as added.
+LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Rule:
+    """One ingress rule: a protocol and port open to a CIDR or a security group."""
+
+    protocol: str  # "tcp" or "udp"
+    port: int
+    source: Id  # a CIDR or a security group id
+
+
+def marker(ref: LoadBalancerRef) -> str:
+    """The description that marks a rule as this load balancer's."""
+    return f"lbcontroller:{ref.name} {ref.service_key}"
+
+
+def shared_marker(cluster: str) -> str:
+    """The description that marks the cluster's shared kube-proxy health rule."""
+    return f"lbcontroller:{cluster} kube-proxy health"
+
+
+def _protocols(protocol: str) -> tuple[str, ...]:
+    return ("tcp", "udp") if protocol == "TCP_UDP" else (protocol.lower(),)
+
+
+def _health_ports(d: Desired) -> set[int]:
+    if d.health.port == TRAFFIC_PORT:
+        return {group.node_port for group in d.groups}
+    return {int(d.health.port)}
+
+
+def nlb_rules(d: Desired, vpc_cidrs: tuple[str, ...]) -> tuple[frozenset[Rule], frozenset[Rule]]:
+    """(this Service's rules, the cluster's shared rules) on the nodes' group."""
+    own = {
+        Rule(protocol, group.node_port, cidr)
+        for group in d.groups
+        for protocol in _protocols(group.protocol)
+        for cidr in d.source_ranges
+    }
+    health = {Rule("tcp", port, cidr) for port in _health_ports(d) for cidr in vpc_cidrs}
+    shared = {rule for rule in health if rule.port == KUBE_PROXY_HEALTH_PORT}
+    return frozenset(own | (health - shared)), frozenset(shared)
+
+
+def classic_node_rules(d: Desired, elb_group: Id) -> frozenset[Rule]:
+    """The nodes' group opens NodePorts and the health-check port to the ELB's group."""
+    ports = {item.node_port for item in d.listeners} | {int(d.health.port)}
+    return frozenset(Rule("tcp", port, elb_group) for port in ports)
+
+
+def classic_front_rules(d: Desired) -> frozenset[Rule]:
+    """The ELB's own group opens the listener ports to the source ranges."""
+    return frozenset(
+        Rule("tcp", item.port, cidr) for item in d.listeners for cidr in d.source_ranges
+    )
+
+
+def _parse(item: Mapping[str, Any]) -> Rule | None:
+    source = item.get("CidrIpv4") or item.get("CidrIpv6")
+    source = source or item.get("ReferencedGroupInfo", {}).get("GroupId")
+    protocol, low, high = item.get("IpProtocol"), item.get("FromPort", -1), item.get("ToPort")
+    if item.get("IsEgress") or not source or protocol not in ("tcp", "udp") or low != high:
+        return None
+    return Rule(str(protocol), int(low), str(source))
+
+
+def _owner(item: Mapping[str, Any]) -> str:
+    return next((t["Value"] for t in item.get("Tags", []) if t["Key"] == RULE_OWNER), "")
+
+
+def _current(api: Api, group_id: Id) -> list[tuple[Rule | None, str, str]]:
+    if isinstance(group_id, New):  # a group this run is about to create has no rules
+        return []
+    items = api.collect(
+        api.ec2.describe_security_group_rules,
+        "SecurityGroupRules",
+        Filters=[{"Name": "group-id", "Values": [group_id]}],
+    )
+    return [(_parse(i), i["SecurityGroupRuleId"], _owner(i)) for i in items]
+
+
+def _is_group(source: Id) -> bool:
+    return isinstance(source, New) or source.startswith("sg-")
+
+
+def _permission(rules: list[tuple[Rule, str]]) -> IpPermissionTypeDef:
+    first = rules[0][0]
+    permission: IpPermissionTypeDef = {
+        "IpProtocol": first.protocol,
+        "FromPort": first.port,
+        "ToPort": first.port,
+    }
+    cidrs = [(str(r.source), d) for r, d in rules if not _is_group(r.source)]
+    # a new group's id is filled in by `api.step` when the write runs
+    permission["UserIdGroupPairs"] = [
+        {"GroupId": r.source, "Description": d}  # type: ignore[typeddict-item]
+        for r, d in rules
+        if _is_group(r.source)
+    ]
+    permission["IpRanges"] = [{"CidrIp": c, "Description": d} for c, d in cidrs if ":" not in c]
+    permission["Ipv6Ranges"] = [{"CidrIpv6": c, "Description": d} for c, d in cidrs if ":" in c]
+    return permission
+
+
+def _no_room(group_id: Id, adding: int) -> PermanentError:
+    return PermanentError(
+        f"the nodes' security group {group_id} has no room for {adding} more inbound rules "
+        "(AWS's rules-per-group quota): use fewer spec.loadBalancerSourceRanges or ports, "
+        "or raise the quota",
+        field="spec.loadBalancerSourceRanges",
+    )
+
+
+def _authorize(
+    api: Api, made: Made, group_id: Id, rules: frozenset[Rule], mark: str, *, ours: bool
+) -> list[Step]:
+    ordered = sorted((rule, mark) for rule in rules)
+    if not ordered:
+        return []
+    expected: dict[str, Exception | None] = {
+        "RulesPerSecurityGroupLimitExceeded": _no_room(group_id, len(ordered))
+    }
+    if not ours:  # a shared rule another Service's worker or process added meanwhile
+        expected["InvalidPermission.Duplicate"] = None
+    batches = groupby(ordered, key=lambda item: (item[0].protocol, item[0].port))
+    step = api.step(
+        made,
+        api.ec2.authorize_security_group_ingress,
+        expected=expected,
+        GroupId=group_id,
+        IpPermissions=[_permission(list(batch)) for _, batch in batches],
+        TagSpecifications=[
+            {"ResourceType": "security-group-rule", "Tags": [{"Key": RULE_OWNER, "Value": mark}]}
+        ],
+    )
+    return [step]
+
+
+def _revoke(api: Api, made: Made, group_id: Id, rule_ids: list[str]) -> list[Step]:
+    if not rule_ids:
+        return []
+    step = api.step(
+        made,
+        api.ec2.revoke_security_group_ingress,
+        GroupId=group_id,
+        SecurityGroupRuleIds=sorted(rule_ids),
+    )
+    return [step]
+
+
+def steps(
+    api: Api, made: Made, *, group_id: Id, wanted: Mapping[str, frozenset[Rule]], own: str
+) -> list[Step]:
+    """Revoke what `own` no longer wants, then add the missing `wanted` rules (marker -> rules).
+
+    Revoking first frees the room a replaced range needs in a group near its quota (a stale
+    rule never carries traffic the Service still wants). Rules under other markers (the
+    cluster's shared ones) are added but never revoked here. Run these under `LOCK`.
+    """
+    current = _current(api, group_id)
+    keep = wanted.get(own, frozenset())
+    out = _revoke(
+        api, made, group_id, [rid for rule, rid, d in current if d == own and rule not in keep]
+    )
+    present = {rule for rule, _, _ in current}
+    for mark, rules in wanted.items():
+        out += _authorize(api, made, group_id, rules - present, mark, ours=mark == own)
+    return out
+
+
+def revoke_ours(api: Api, made: Made, *, group_id: str, own: str) -> list[Step]:
+    """Revoke every rule marked `own` (absent rules are fine)."""
+    return _revoke(api, made, group_id, [rid for _, rid, d in _current(api, group_id) if d == own])
+
+
+def group_name(ref: LoadBalancerRef) -> str:
+    """The name of the ELB's own group."""
+    return f"k8s-elb-{ref.name}"
+
+
+def _named(api: Api, ref: LoadBalancerRef) -> list[Any]:
+    return api.collect(
+        api.ec2.describe_security_groups,
+        "SecurityGroups",
+        Filters=[{"Name": "group-name", "Values": [group_name(ref)]}],
+    )
+
+
+def _owned(groups: list[Any], ref: LoadBalancerRef) -> str | None:
+    for group in groups:
+        if owned_by(to_dict(group.get("Tags", [])), ref):
+            return str(group["GroupId"])
+    return None
+
+
+def own_group(
+    api: Api, made: Made, *, ref: LoadBalancerRef, vpc_id: str, tags: dict[str, str]
+) -> tuple[Id, list[Step]]:
+    """Our group's id, and the step that creates it when absent (its id then `New`)."""
+    named = _named(api, ref)
+    existing = _owned(named, ref)
+    if existing is not None:
+        return existing, []
+    if named:
+        raise PermanentError(f"security group name {group_name(ref)} is taken by one we do not own")
+    key = f"security-group {group_name(ref)}"
+    create = api.step(
+        made,
+        api.ec2.create_security_group,
+        keep=lambda answer: {key: answer["GroupId"]},
+        GroupName=group_name(ref),
+        Description=f"lbcontroller: classic ELB {ref.name} for {ref.service_key}",
+        VpcId=vpc_id,
+        TagSpecifications=[
+            {
+                "ResourceType": "security-group",
+                "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+            }
+        ],
+    )
+    return New(key), [create]
+
+
+def find_own(api: Api, ref: LoadBalancerRef) -> str | None:
+    """Our group's id, None when absent or not ours."""
+    return _owned(_named(api, ref), ref)
+
+
+def delete_own(api: Api, made: Made, group_id: str) -> Step:
+    """Delete our group (retried while the ELB's interfaces still hold it)."""
+    return api.step(made, api.ec2.delete_security_group, GroupId=group_id)
