@@ -107,6 +107,11 @@ class AdaptiveBucket(TokenBucket):
         self._epoch = self._stamp  # when the current curve began
         self._offset = 0.0  # K
 
+    @property
+    def shape(self) -> Adaptive:
+        """Its start, floor, cap and constants."""
+        return self._shape
+
     def _curve(self, now: float) -> float:
         shape = self._shape
         grown = shape.scale * (now - self._epoch - self._offset) ** 3 + self._peak
@@ -133,11 +138,16 @@ class AdaptiveBucket(TokenBucket):
 
 @dataclass(frozen=True, slots=True)
 class Family:
-    """A provider's default for one API family: its rate and burst, and whether it adapts."""
+    """A provider's default for one API family: its rate and burst, and whether it adapts.
+
+    An adaptive family starts at `qps` and may climb to `cap` (None: `qps`) unless the config
+    caps it; it never drops below `floor`.
+    """
 
     qps: float
     burst: int
     adaptive: bool = False
+    cap: float | None = None
     floor: float = 0.5
 
 
@@ -147,21 +157,21 @@ def build_buckets(
     """One bucket per family of `defaults`; the config's `rateLimits` overrides.
 
     A fixed family takes the configured qps and burst in place of its default. An adaptive one
-    starts at its default rate (never above the configured qps), and the configured qps is its
-    cap (the default rate when nothing is configured). ValueError names any key of `rateLimits`
-    that is not a family of this provider.
+    starts at its default rate and the configured qps is its cap (its default cap when nothing
+    is configured); it starts at the cap when that is lower. ValueError names any key of
+    `rateLimits` that is not a family of this provider.
     """
     _check_families(configured, defaults.keys())
     out: dict[str, TokenBucket] = {}
     for name, family in defaults.items():
         limit = configured.get(name)
-        qps = family.qps if limit is None else limit.qps
         burst = family.burst if limit is None else limit.burst
         if not family.adaptive:
-            out[name] = TokenBucket(qps, burst)
+            out[name] = TokenBucket(family.qps if limit is None else limit.qps, burst)
             continue
-        start = min(family.qps, qps)
-        shape = Adaptive(start=start, floor=min(family.floor, start), cap=qps)
+        cap = (family.cap or family.qps) if limit is None else limit.qps
+        start = min(family.qps, cap)
+        shape = Adaptive(start=start, floor=min(family.floor, start), cap=cap)
         out[name] = AdaptiveBucket(shape, burst)
     return out
 

@@ -132,7 +132,7 @@ def test_adaptive_shapes_are_checked() -> None:
 
 
 DEFAULTS = {
-    "describe": Family(qps=10, burst=40, adaptive=True),
+    "describe": Family(qps=10, burst=40, adaptive=True, cap=50),
     "register": Family(qps=4, burst=20, adaptive=True),
     "write": Family(qps=5, burst=20),
 }
@@ -151,11 +151,25 @@ def test_build_buckets_defaults_and_configured_caps() -> None:
     assert type(write) is TokenBucket and write.rate == 5
 
 
-def test_a_configured_cap_holds_the_adaptive_rate() -> None:
-    made = build_buckets(DEFAULTS, {"describe": RateLimit(qps=12, burst=40)})
-    describe = made["describe"]
-    describe.observe(throttled=False)
-    assert 10 <= describe.rate <= 12
+def cap(bucket: TokenBucket) -> float:
+    assert isinstance(bucket, AdaptiveBucket)
+    return bucket.shape.cap
+
+
+def test_the_cap_is_the_configured_qps_else_the_default_cap_else_the_start() -> None:
+    made = build_buckets(DEFAULTS, {"register": RateLimit(qps=12, burst=40)})
+    assert (cap(made["describe"]), cap(made["register"])) == (50, 12)
+    assert cap(build_buckets(DEFAULTS, {})["register"]) == 4
+
+
+def test_a_configured_cap_holds_the_climbing_rate() -> None:
+    time = FakeTime(advance=False)
+    shape = build_buckets(DEFAULTS, {"describe": RateLimit(qps=12, burst=40)})["describe"]
+    assert isinstance(shape, AdaptiveBucket)
+    moved = AdaptiveBucket(shape.shape, 40, clock=time.clock, sleep=time.sleep)
+    time.now += 3600
+    moved.observe(throttled=False)
+    assert moved.rate == 12
 
 
 def test_build_buckets_names_the_unknown_family() -> None:
