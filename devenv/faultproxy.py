@@ -2,17 +2,20 @@
 
     python -m devenv.faultproxy --upstream http://127.0.0.1:PORT --port N [--rate 0.2]
         [--kinds throttle=3,error=3,timeout=1,drop_before=1,drop_after=2] [--seed S]
-        [--timeout-seconds 3] [--operations JSON]
+        [--timeout-seconds 3] [--operations JSON] [--aws-limits [--limits-scale 0.1]]
 
 Where it sits: clients (the controller, tests) point their cloud endpoint at the proxy, which
 listens on 127.0.0.1 only and forwards each request to the upstream (loopback only) with
-http.client, keeping one upstream connection per client connection. For each recognised cloud
+http.client, keeping one upstream connection per client connection. With AWS's request limits
+on (`devenv.faults.limits`), an AWS call its account's token bucket has no token for is
+throttled as AWS throttles it, before anything else. For each other recognised cloud
 call (`devenv.faults.calls`) the injector (`devenv.faults.rules`) may decide to answer instead:
 throttling or a 5xx in the service's own format (`devenv.faults.answers`), a timeout (the
 request is held, then the connection dropped), a connection dropped before forwarding (the
 upstream never sees it) or after (the upstream made the change; the client never hears).
-The admin endpoint: GET/POST /_faults (configuration), GET /_faults/stats, GET /_faults/log,
-POST /_faults/reset, GET /_faults/health. Prints `READY <url>` once listening.
+The admin endpoint: GET/POST /_faults (configuration), GET/POST /_faults/limits (AWS's limits:
+enabled, scale), GET /_faults/stats, GET /_faults/log, POST /_faults/reset, GET /_faults/health.
+Prints `READY <url>` once listening.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from devenv.faults import answers
 from devenv.faults.calls import CloudCall, recognise
+from devenv.faults.limits import AwsLimits
 from devenv.faults.rules import ConfigError, Decision, FaultConfig, Injector
 from devenv.httpserve import Dispatching
 
@@ -94,6 +98,10 @@ class Handler(Dispatching):
         if call is None:
             injector.passed_through()
             self._forward(body)
+            return
+        if not self.server.limits.admit(call):
+            answered = self._answer(answers.throttled(call, 0))
+            injector.limited(call.qualified, write=call.write, status=answered)
             return
         decision = injector.decide(call.qualified, call.operation, gce=call.cloud == "gce")
         status = self._apply(call, decision, body)
@@ -190,6 +198,7 @@ class FaultProxy(ThreadingHTTPServer):
         port: int = 0,
         *,
         config: FaultConfig | None = None,
+        limits: AwsLimits | None = None,
         verbose: bool = False,
     ) -> None:
         parts = urlsplit(upstream)
@@ -200,6 +209,7 @@ class FaultProxy(ThreadingHTTPServer):
         self.port: int = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.injector = Injector(config)
+        self.limits = limits or AwsLimits()
         self.stopping = threading.Event()
         self.verbose = verbose
 
@@ -235,6 +245,8 @@ AdminRoute = Callable[[FaultProxy, dict[str, Any], dict[str, list[str]]], Any]
 _ADMIN: dict[tuple[str, str], AdminRoute] = {
     ("POST", "/_faults"): lambda server, spec, q: server.injector.configure(spec).to_json(),
     ("GET", "/_faults"): lambda server, spec, q: server.injector.config.to_json(),
+    ("POST", "/_faults/limits"): lambda server, spec, q: server.limits.configure(spec),
+    ("GET", "/_faults/limits"): lambda server, spec, q: server.limits.to_json(),
     ("GET", "/_faults/stats"): lambda server, spec, q: server.injector.stats(),
     ("GET", "/_faults/log"): _log,
     ("POST", "/_faults/reset"): _reset,
@@ -275,10 +287,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--timeout-seconds", type=float, default=3.0, help="hold time of a timeout")
     parser.add_argument("--operations", default="", help="per-operation overrides as JSON")
+    parser.add_argument("--aws-limits", action="store_true", help="enforce AWS's request limits")
+    parser.add_argument("--limits-scale", type=float, default=1.0, help="scale of every bucket")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     try:
-        server = FaultProxy(args.upstream, args.port, config=_config(args), verbose=args.verbose)
+        limits = AwsLimits(enabled=args.aws_limits, scale=args.limits_scale)
+        server = FaultProxy(
+            args.upstream, args.port, config=_config(args), limits=limits, verbose=args.verbose
+        )
     except (ValueError, ConfigError) as exc:
         parser.error(str(exc))
     signal.signal(signal.SIGTERM, _stop)

@@ -39,6 +39,18 @@ class Metrics:
             ["provider", "operation", "outcome"],
             registry=r,
         )
+        self.cloud_rate = Gauge(
+            "lbcontroller_cloud_api_rate_limit",
+            "The client-side rate limit (calls a second) of each provider's API family now",
+            ["provider", "family"],
+            registry=r,
+        )
+        self.cloud_throttles = Counter(
+            "lbcontroller_cloud_api_throttles_total",
+            "Calls the cloud answered with throttling, by provider and API family",
+            ["provider", "family"],
+            registry=r,
+        )
         self.cloud_seconds = Histogram(
             "lbcontroller_cloud_api_request_duration_seconds",
             "Cloud API call duration",

@@ -31,6 +31,7 @@ class CloudCall:
     service: str  # elbv2, elb, ec2, compute
     operation: str  # CreateLoadBalancer, forwardingRules.insert, ...
     write: bool
+    bare: bool = False  # an AWS call with no parameter but its Action (unfiltered, unpaginated)
 
     @property
     def qualified(self) -> str:
@@ -48,7 +49,8 @@ def _aws(body: bytes) -> CloudCall | None:
     if not action:
         return None
     service = AWS_VERSIONS.get(version, "aws")
-    return CloudCall("aws", service, action, write=not action.startswith("Describe"))
+    bare = set(form) <= {"Action", "Version"}
+    return CloudCall("aws", service, action, write=not action.startswith("Describe"), bare=bare)
 
 
 def _gce(method: str, path: str) -> CloudCall | None:

@@ -52,6 +52,11 @@ class FaultAdmin:
         answer: dict[str, Any] = self._call("GET", "/_faults")
         return answer
 
+    def limits(self, **spec: Any) -> dict[str, Any]:
+        """POST /_faults/limits with `enabled` and/or `scale` (every bucket starts full)."""
+        answer: dict[str, Any] = self._call("POST", "/_faults/limits", spec)
+        return answer
+
     def stats(self) -> dict[str, Any]:
         """GET /_faults/stats."""
         answer: dict[str, Any] = self._call("GET", "/_faults/stats")

@@ -174,6 +174,7 @@ class Injector:
         self._passed = 0
         self._upstream_errors = 0
         self._faults = dict.fromkeys(KINDS, 0)
+        self._limited = 0
         self._by_op: dict[str, dict[str, int]] = {}
         self._log: deque[list[Any]] = deque(maxlen=LOG_LIMIT)
         self._logged = 0
@@ -194,9 +195,7 @@ class Injector:
             rate = config.rate if override is None or override.rate is None else override.rate
             weights = config.kinds if override is None or override.kinds is None else override.kinds
             kinds = [k for k in KINDS if weights.get(k, 0.0) > 0]
-            self._calls += 1
-            stats = self._by_op.setdefault(qualified, {"calls": 0})
-            stats["calls"] += 1
+            stats = self._count(qualified)
             if not kinds or self._rng.random() >= rate:
                 return Decision(kind=None)
             kind = self._rng.choices(kinds, weights=[weights[k] for k in kinds])[0]
@@ -216,6 +215,21 @@ class Injector:
                 self._forwarded += 1
             self._log.append([round(time.time(), 3), qualified, write, outcome, status])
             self._logged += 1
+
+    def _count(self, qualified: str) -> dict[str, int]:
+        """Count one call of `qualified` (lock held); its tallies."""
+        self._calls += 1
+        stats = self._by_op.setdefault(qualified, {"calls": 0})
+        stats["calls"] += 1
+        return stats
+
+    def limited(self, qualified: str, *, write: bool, status: int) -> None:
+        """Count and log a call AWS's request limits throttled (`devenv.faults.limits`)."""
+        with self._lock:
+            stats = self._count(qualified)
+            stats["limited"] = stats.get("limited", 0) + 1
+            self._limited += 1
+        self.record(qualified, write=write, outcome="limited", status=status)
 
     def passed_through(self) -> None:
         """Count a request that is not a cloud call (admin paths of the stand-ins)."""
@@ -237,6 +251,7 @@ class Injector:
                 "upstream_errors": self._upstream_errors,
                 "faults": dict(self._faults),
                 "faulted": sum(self._faults.values()),
+                "limited": self._limited,
                 "by_operation": {op: dict(c) for op, c in sorted(self._by_op.items())},
             }
 
@@ -252,6 +267,7 @@ class Injector:
         with self._lock:
             self._calls = self._forwarded = self._passed = self._upstream_errors = 0
             self._faults = dict.fromkeys(KINDS, 0)
+            self._limited = 0
             self._by_op.clear()
             self._log.clear()
             self._logged = 0

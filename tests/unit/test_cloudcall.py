@@ -1,14 +1,16 @@
-"""CloudCaller: classify, retry what may pass, count outcomes, rate-limit every attempt."""
+"""CloudCaller: classify, retry what may pass (a throttled call never at once), count
+outcomes, rate-limit every attempt and feed each outcome to the family's bucket."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
 import pytest
 
 from lbcontroller.cloudcall import CloudCaller, Outcome
 from lbcontroller.metrics import Metrics
-from lbcontroller.ratelimit import TokenBucket
+from lbcontroller.ratelimit import Adaptive, AdaptiveBucket, TokenBucket
 
 PROVIDER, OPERATION = "aws-main", "DescribeLoadBalancers"
 MAX_TRIES = 3
@@ -61,7 +63,9 @@ class CountingBucket(TokenBucket):
         return super().acquire()
 
 
-def caller(metrics: Metrics, bucket: TokenBucket | None = None) -> CloudCaller:
+def caller(
+    metrics: Metrics, bucket: TokenBucket | None = None, *, slept: list[float] | None = None
+) -> CloudCaller:
     return CloudCaller(
         provider=PROVIDER,
         metrics=metrics,
@@ -69,6 +73,7 @@ def caller(metrics: Metrics, bucket: TokenBucket | None = None) -> CloudCaller:
         limits={"describe": bucket} if bucket else None,
         max_tries=MAX_TRIES,
         max_delay=0.001,
+        sleep=(slept if slept is not None else []).append,
     )
 
 
@@ -137,3 +142,54 @@ def test_a_token_is_taken_per_attempt_of_the_family() -> None:
     assert bucket.taken == 3
     limited.call("modify", OPERATION, Script(["done"]))
     assert bucket.taken == 3
+
+
+def sample(metrics: Metrics, name: str, family: str = "describe") -> float | None:
+    return metrics.registry.get_sample_value(name, {"provider": PROVIDER, "family": family})
+
+
+def test_every_retry_waits_and_a_throttled_one_at_least_half_its_step() -> None:
+    metrics, slept = Metrics(), list[float]()
+    steps: list[Exception | str] = [Throttled(), Transient(), Throttled(), "done"]
+    limited = CloudCaller(
+        provider=PROVIDER,
+        metrics=metrics,
+        classify=classify,
+        max_tries=4,
+        max_delay=20.0,
+        sleep=slept.append,
+    )
+    assert limited.call("describe", OPERATION, Script(steps)) == "done"
+    assert len(slept) == 3 and all(s > 0 for s in slept)
+    assert 0.05 <= slept[0] <= 0.1 and 0.2 <= slept[2] <= 0.4  # steps 0.1, 0.2, 0.4 s
+
+
+def test_throttled_delays_are_never_near_zero_whatever_the_draw() -> None:
+    limited = CloudCaller(
+        provider=PROVIDER,
+        metrics=Metrics(),
+        classify=classify,
+        rng=random.Random(1),  # noqa: S311
+    )
+    throttled = [limited.delay(retry, Outcome.THROTTLED) for retry in range(12) for _ in range(50)]
+    assert min(throttled) >= 0.05
+    assert max(limited.delay(20, Outcome.THROTTLED) for _ in range(50)) <= 20.0
+    transient = [limited.delay(0, Outcome.TRANSIENT) for _ in range(200)]
+    assert min(transient) < 0.05  # transient retries keep full jitter
+
+
+def test_outcomes_feed_the_adaptive_bucket_and_the_metrics() -> None:
+    metrics = Metrics()
+    frozen: list[float] = []
+    shape = Adaptive(start=10.0, floor=0.5, cap=10.0)
+    bucket = AdaptiveBucket(shape, 10, clock=lambda: 5.0, sleep=frozen.append)
+    limited = caller(metrics, bucket)
+    assert sample(metrics, "lbcontroller_cloud_api_rate_limit") == 10.0
+    limited.call("describe", OPERATION, Script([Throttled(), Throttled(), "done"]))
+    assert bucket.rate == pytest.approx(10.0 * 0.7 * 0.7)
+    assert frozen == pytest.approx([1 / 7.0, 2 / 4.9])  # queued at the new rates (clock frozen)
+    assert sample(metrics, "lbcontroller_cloud_api_rate_limit") == bucket.rate
+    assert sample(metrics, "lbcontroller_cloud_api_throttles_total") == 2
+    limited.call("modify", OPERATION, Script([Throttled(), "done"]))
+    assert sample(metrics, "lbcontroller_cloud_api_throttles_total", "modify") == 1
+    assert sample(metrics, "lbcontroller_cloud_api_rate_limit", "modify") is None  # no bucket
