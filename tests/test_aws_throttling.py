@@ -29,7 +29,7 @@ from devenv.state import EnvState
 from lbcontroller.cloudcall import CloudCaller, Outcome
 from lbcontroller.metrics import Metrics
 from lbcontroller.ratelimit import Adaptive, AdaptiveBucket
-from providers.aws.sdk import classify
+from providers.aws.api import classify
 from tests.conftest import aws_backend_url
 
 pytestmark = pytest.mark.integration

@@ -30,7 +30,7 @@ from lbcontroller.cloudcall import CloudCaller, Outcome
 from lbcontroller.config import AwsProvider, RateLimit
 from lbcontroller.errors import PermanentError
 from lbcontroller.provider import PlannedChange
-from lbcontroller.ratelimit import TokenBucket
+from lbcontroller.ratelimit import Family, TokenBucket, build_buckets
 from lbcontroller.steps import Made, Step
 
 if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
@@ -41,11 +41,13 @@ if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# The AWS load balancer controller's client-side defaults.
+# Each family starts at the AWS load balancer controller's client-side defaults and adapts from
+# AWS's answers (lbcontroller.ratelimit.AdaptiveBucket): down at a throttle, back up while none
+# comes, never above its cap (its start, or 20 for the writes) or the configured `rateLimits`.
 DEFAULT_LIMITS = {
-    "describe": RateLimit(qps=50, burst=200),
-    "register": RateLimit(qps=4, burst=20),
-    "modify": RateLimit(qps=3, burst=20),
+    "describe": Family(qps=50, burst=200, adaptive=True),
+    "register": Family(qps=4, burst=20, adaptive=True, cap=20),
+    "modify": Family(qps=3, burst=20, adaptive=True, cap=20),
 }
 MAX_PAGES = 50  # a describe loop that has not ended by then never will (moto can loop)
 
@@ -115,14 +117,8 @@ def family(operation: str) -> str:
 
 
 def buckets(limits: Mapping[str, RateLimit]) -> dict[str, TokenBucket]:
-    """One token bucket per family: the defaults, overridden by `rateLimits` in the config."""
-    unknown = sorted(set(limits) - set(DEFAULT_LIMITS))
-    if unknown:
-        raise ValueError(
-            f"rateLimits: unknown API families {unknown} (expected describe, register, modify)"
-        )
-    merged = {**DEFAULT_LIMITS, **limits}
-    return {name: TokenBucket(limit.qps, limit.burst) for name, limit in merged.items()}
+    """One adaptive bucket per family; `rateLimits` in the config caps it."""
+    return build_buckets(DEFAULT_LIMITS, limits)
 
 
 @dataclass(frozen=True, slots=True)

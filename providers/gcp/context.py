@@ -22,7 +22,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import compute_v1
 
 from lbcontroller.config import GcpProvider, RateLimit
-from lbcontroller.ratelimit import TokenBucket
+from lbcontroller.ratelimit import Family, TokenBucket, build_buckets
 
 if TYPE_CHECKING:
     # api imports Clients and Collection from here; Context names Api in annotations only
@@ -100,19 +100,12 @@ class Where:
 
 # Compute Engine's default quotas are per minute and per project (read and write requests
 # counted apart); these keep one controller well inside them.
-DEFAULT_LIMITS = {
-    "read": RateLimit(qps=20, burst=100),
-    "write": RateLimit(qps=5, burst=20),
-}
+DEFAULT_LIMITS = {"read": Family(qps=20, burst=100), "write": Family(qps=5, burst=20)}
 
 
 def buckets(limits: Mapping[str, RateLimit]) -> dict[str, TokenBucket]:
     """One token bucket per family: the defaults, overridden by `rateLimits` in the config."""
-    merged = {**DEFAULT_LIMITS, **limits}
-    if merged.keys() != DEFAULT_LIMITS.keys():
-        unknown = sorted(merged.keys() - DEFAULT_LIMITS.keys())
-        raise ValueError(f"rateLimits: unknown API families {unknown} (expected read, write)")
-    return {family: TokenBucket(rate.qps, rate.burst) for family, rate in merged.items()}
+    return build_buckets(DEFAULT_LIMITS, limits)
 
 
 @dataclass(frozen=True, slots=True)
