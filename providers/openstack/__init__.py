@@ -12,11 +12,9 @@ from lbcontroller.cloudcall import CloudCaller
 from lbcontroller.config import OpenStackProvider
 from lbcontroller.metrics import Metrics
 from lbcontroller.provider import Provider
-from providers.openstack.api import Api
-from providers.openstack.connection import buckets, connect
-from providers.openstack.context import Context, Settings
+from providers.openstack.api import Api, classify
+from providers.openstack.context import Context, Settings, buckets, connect
 from providers.openstack.provider import OpenStackLoadBalancers
-from providers.openstack.sdk import classify
 
 __all__ = ["OpenStackLoadBalancers", "build"]
 

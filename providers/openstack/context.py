@@ -1,17 +1,32 @@
-"""What every OpenStack step needs: the API door, the config's settings, how long to wait.
+"""What every OpenStack step needs: the API door, the config's settings, how long to wait; and
+how the door is made (the openstacksdk connection and the token buckets).
 
-Where it sits: built once by `providers.openstack.build`; the provider hands it to the flows,
-`teardown` and `owned`. `plan` uses a copy whose `Api` only records writes.
+Where it sits: `providers.openstack.build` makes the connection and the buckets with `connect`
+and `buckets` once per config entry, hands them to `api.Api`, and builds the `Context` the
+provider hands to `converge` and `teardown`. The connection is openstacksdk's usual one:
+`config.cloud` names a clouds.yaml entry (OS_CLOUD and the OS_* variables when it is unset), so
+passwords, application credentials and tokens stay in clouds.yaml / secure.yaml or the
+environment, never in our config. Keystone's catalog gives the endpoints; `config.endpoint`
+overrides the load-balancer one (Octavia's API root, as the catalog lists it). Nothing is sent
+before the first call: openstacksdk logs in lazily, inside the first `CloudCaller` call.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from lbcontroller.config import OpenStackProvider
+import openstack
+from openstack.connection import Connection
+
+from lbcontroller.config import OpenStackProvider, RateLimit
+from lbcontroller.ratelimit import TokenBucket
 from providers.openstack.api import Api
+
+# Octavia and Neutron publish no request quotas; these keep one controller gentle. Writes are
+# serialised per load balancer by Octavia anyway (one change at a time, then PENDING_UPDATE).
+DEFAULTS = {"read": RateLimit(qps=20, burst=100), "write": RateLimit(qps=5, burst=20)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +81,19 @@ class Context:
     settings: Settings
     patience: Patience = Patience()
 
-    def dry(self) -> Context:
-        """The same context with an Api that records its writes instead of sending them."""
-        return dataclasses.replace(self, api=self.api.dry())
+
+def buckets(limits: Mapping[str, RateLimit]) -> dict[str, TokenBucket]:
+    """A token bucket for reads and one for writes; `rateLimits` in the config overrides."""
+    unknown = sorted(set(limits) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"rateLimits: unknown API families {unknown} (expected read, write)")
+    chosen = {family: limits.get(family, default) for family, default in DEFAULTS.items()}
+    return {family: TokenBucket(limit.qps, limit.burst) for family, limit in chosen.items()}
+
+
+def connect(config: OpenStackProvider) -> Connection:
+    """An openstacksdk connection for the configured cloud (not yet logged in)."""
+    overrides: dict[str, Any] = {}
+    if config.endpoint:
+        overrides["load_balancer_endpoint_override"] = config.endpoint
+    return openstack.connect(cloud=config.cloud, **overrides)

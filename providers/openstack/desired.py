@@ -1,10 +1,14 @@
-"""The desired Octavia load balancer for a spec (pure): what `ensure` and `plan` converge to.
+"""The desired Octavia load balancer for a spec, and the request bodies that ask for it (pure):
+what `ensure` and `plan` converge to.
 
 Where it sits: the provider's verbs call `desired` with a validated spec and the config's
-settings; the flows compare the result with what they read. One listener, pool and health
-monitor per Service port and protocol (TCP and UDP side by side); members at each node's
+settings; the resource modules compare the result with what they read. One listener, pool and
+health monitor per Service port and protocol (TCP and UDP side by side); members at each node's
 InternalIP and the port's NodePort, probed at the spec's health-check port (`monitor_port`:
-healthCheckNodePort with externalTrafficPolicy Local, else kube-proxy's 10256).
+healthCheckNodePort with externalTrafficPolicy Local, else kube-proxy's 10256). The bodies
+(`listener`, `pool`, `monitor`, each carrying the ownership tags) are sent one by one to an
+existing load balancer, or nested by `graph` into one create call (Octavia's "fully populated"
+load balancer).
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from lbcontroller.naming import digest
 from lbcontroller.spec import HealthCheck, Listener, LoadBalancerRef, LoadBalancerSpec
 from providers.openstack.api import JSON
 from providers.openstack.context import Settings
-from providers.openstack.marks import CREATED_WITH, ownership, tag
 from providers.openstack.options import OpenStackOptions, options_of
+from providers.openstack.ownership import CREATED_WITH, ownership, tag
 
 EVERYONE = frozenset({"0.0.0.0/0", "::/0"})
 
@@ -167,3 +171,42 @@ def _members(
         {"name": node, "address": address, "protocol_port": node_port, **probe}
         for address, node in found
     )
+
+
+def _named(want: Desired, port: Port, **fields: Any) -> JSON:
+    return {"name": port.name, "tags": list(want.tags), **fields}
+
+
+def listener(want: Desired, port: Port) -> JSON:
+    """A listener (its pool is added by the caller)."""
+    return _named(want, port, protocol=port.protocol, protocol_port=port.port, **port.listener)
+
+
+def pool(want: Desired, port: Port) -> JSON:
+    """A pool without members or monitor."""
+    return _named(want, port, protocol=port.pool_protocol, lb_algorithm=port.lb_algorithm)
+
+
+def monitor(want: Desired, port: Port) -> JSON:
+    """The pool's health monitor (the port must want one)."""
+    if port.monitor is None:
+        raise ValueError(f"{port.name}: no health monitor is wanted")
+    return _named(want, port, type=port.monitor.type, **port.monitor.settings)
+
+
+def graph(want: Desired) -> JSON:
+    """The whole load balancer in one body: listeners > pool > members and monitor."""
+    listeners = []
+    for port in want.ports:
+        default_pool = {**pool(want, port), "members": list(port.members)}
+        if port.monitor is not None:
+            default_pool["healthmonitor"] = monitor(want, port)
+        listeners.append({**listener(want, port), "default_pool": default_pool})
+    return {
+        "name": want.name,
+        "description": f"Kubernetes Service {want.ref.service_key} in cluster "
+        f"{want.ref.cluster}, managed by lbcontroller",
+        "tags": [*want.tags, want.created_with],
+        **want.placement,
+        "listeners": listeners,
+    }

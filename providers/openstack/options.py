@@ -1,10 +1,11 @@
-"""The OpenStack provider's Service annotations, parsed into frozen options (pure).
+"""The OpenStack provider's Service annotations: their names, and their values parsed into
+frozen options (pure).
 
 Where it sits: the core's `build_spec` calls the provider's `parse_options` with a Service's
 annotations; the result travels in `LoadBalancerSpec.options` to `validate` and `desired`. The
-names (in `keys`) are cloud-provider-openstack's wherever the meaning is the same; the
-README's OpenStack section documents each one. Every refusal is an InvalidAnnotation naming
-the annotation and its value.
+names are cloud-provider-openstack's wherever the meaning is the same (`validate` names them in
+its errors too); the README's OpenStack section documents each one. Every refusal is an
+InvalidAnnotation naming the annotation and its value.
 """
 
 from __future__ import annotations
@@ -17,7 +18,44 @@ from typing import Any
 from lbcontroller import annotations as ann
 from lbcontroller.errors import InvalidAnnotation
 from lbcontroller.spec import LoadBalancerSpec
-from providers.openstack import keys as k
+
+# The annotations' names: cloud-provider-openstack's wherever the meaning is the same.
+P = "loadbalancer.openstack.org/"
+
+INTERNAL = "service.beta.kubernetes.io/openstack-internal-load-balancer"
+SUBNET_ID = P + "subnet-id"
+NETWORK_ID = P + "network-id"
+FLOATING_NETWORK_ID = P + "floating-network-id"
+KEEP_FLOATING_IP = P + "keep-floatingip"
+PROXY_PROTOCOL = P + "proxy-protocol"
+LB_METHOD = P + "lb-method"
+CONNECTION_LIMIT = P + "connection-limit"
+TIMEOUT_CLIENT_DATA = P + "timeout-client-data"
+TIMEOUT_MEMBER_CONNECT = P + "timeout-member-connect"
+TIMEOUT_MEMBER_DATA = P + "timeout-member-data"
+TIMEOUT_TCP_INSPECT = P + "timeout-tcp-inspect"
+ENABLE_MONITOR = P + "enable-health-monitor"
+MONITOR_DELAY = P + "health-monitor-delay"
+MONITOR_TIMEOUT = P + "health-monitor-timeout"
+MONITOR_MAX_RETRIES = P + "health-monitor-max-retries"
+MONITOR_MAX_RETRIES_DOWN = P + "health-monitor-max-retries-down"
+FLAVOR_ID = P + "flavor-id"
+AVAILABILITY_ZONE = P + "availability-zone"
+NODE_SELECTOR = P + "node-selector"
+X_FORWARDED_FOR = P + "x-forwarded-for"  # only "false" is accepted
+
+# cloud-provider-openstack's, refused here: silently ignoring them would build something else.
+UNSUPPORTED = (
+    P + "default-tls-container-ref",
+    P + "load-balancer-id",
+    P + "port-id",
+    P + "member-subnet-id",
+    P + "floating-subnet",
+    P + "floating-subnet-id",
+    P + "floating-subnet-tags",
+    P + "class",
+    P + "hostname",
+)
 
 METHODS = ("ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP")
 MAX_TIMEOUT_MS = 31_536_000_000  # Octavia's bound: one year
@@ -25,10 +63,10 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
 _PROXY = {"true": "PROXY", "v1": "PROXY", "v2": "PROXYV2", "false": None}
 # annotation -> (the listener's field, Octavia's own default in milliseconds)
 TIMEOUTS = {
-    k.TIMEOUT_CLIENT_DATA: ("timeout_client_data", 50_000),
-    k.TIMEOUT_MEMBER_CONNECT: ("timeout_member_connect", 5_000),
-    k.TIMEOUT_MEMBER_DATA: ("timeout_member_data", 50_000),
-    k.TIMEOUT_TCP_INSPECT: ("timeout_tcp_inspect", 0),
+    TIMEOUT_CLIENT_DATA: ("timeout_client_data", 50_000),
+    TIMEOUT_MEMBER_CONNECT: ("timeout_member_connect", 5_000),
+    TIMEOUT_MEMBER_DATA: ("timeout_member_data", 50_000),
+    TIMEOUT_TCP_INSPECT: ("timeout_tcp_inspect", 0),
 }
 
 
@@ -66,37 +104,37 @@ def parse_options(annotations: Mapping[str, str]) -> OpenStackOptions:
     """Parse and check the annotations; InvalidAnnotation names the culprit and its value."""
     _refuse_unsupported(annotations)
     options = OpenStackOptions(
-        internal=ann.get_bool(annotations, k.INTERNAL),
-        node_labels=ann.get_map(annotations, k.NODE_SELECTOR),
-        subnet_id=_id(annotations, k.SUBNET_ID),
-        network_id=_id(annotations, k.NETWORK_ID),
-        floating_network_id=_id(annotations, k.FLOATING_NETWORK_ID),
-        keep_floating_ip=_optional_bool(annotations, k.KEEP_FLOATING_IP),
+        internal=ann.get_bool(annotations, INTERNAL),
+        node_labels=ann.get_map(annotations, NODE_SELECTOR),
+        subnet_id=_id(annotations, SUBNET_ID),
+        network_id=_id(annotations, NETWORK_ID),
+        floating_network_id=_id(annotations, FLOATING_NETWORK_ID),
+        keep_floating_ip=_optional_bool(annotations, KEEP_FLOATING_IP),
         proxy_protocol=_proxy_protocol(annotations),
-        lb_method=ann.get_choice(annotations, k.LB_METHOD, METHODS, default="ROUND_ROBIN"),
+        lb_method=ann.get_choice(annotations, LB_METHOD, METHODS, default="ROUND_ROBIN"),
         connection_limit=_connection_limit(annotations),
         timeouts=_timeouts(annotations),
         monitor=_monitor(annotations),
-        flavor_id=_id(annotations, k.FLAVOR_ID),
-        availability_zone=_id(annotations, k.AVAILABILITY_ZONE),
+        flavor_id=_id(annotations, FLAVOR_ID),
+        availability_zone=_id(annotations, AVAILABILITY_ZONE),
     )
     if options.internal and options.floating_network_id is not None:
         raise InvalidAnnotation(
-            k.FLOATING_NETWORK_ID,
-            annotations[k.FLOATING_NETWORK_ID],
-            f"applies to external load balancers only ({k.INTERNAL} is true)",
+            FLOATING_NETWORK_ID,
+            annotations[FLOATING_NETWORK_ID],
+            f"applies to external load balancers only ({INTERNAL} is true)",
         )
     return options
 
 
 def _refuse_unsupported(annotations: Mapping[str, str]) -> None:
-    for key in k.UNSUPPORTED:
+    for key in UNSUPPORTED:
         if key in annotations:
             reason = "not supported by lbcontroller's OpenStack provider"
             raise InvalidAnnotation(key, annotations[key], reason)
-    if ann.get_bool(annotations, k.X_FORWARDED_FOR):
+    if ann.get_bool(annotations, X_FORWARDED_FOR):
         reason = "needs HTTP listeners; lbcontroller builds TCP and UDP listeners only"
-        raise InvalidAnnotation(k.X_FORWARDED_FOR, annotations[k.X_FORWARDED_FOR], reason)
+        raise InvalidAnnotation(X_FORWARDED_FOR, annotations[X_FORWARDED_FOR], reason)
 
 
 def _id(annotations: Mapping[str, str], key: str) -> str | None:
@@ -113,11 +151,11 @@ def _optional_bool(annotations: Mapping[str, str], key: str) -> bool | None:
 
 
 def _proxy_protocol(annotations: Mapping[str, str]) -> str | None:
-    raw = annotations.get(k.PROXY_PROTOCOL)
+    raw = annotations.get(PROXY_PROTOCOL)
     if raw is None:
         return None
     if raw.strip().lower() not in _PROXY:
-        raise InvalidAnnotation(k.PROXY_PROTOCOL, raw, "expected true, false, v1 or v2")
+        raise InvalidAnnotation(PROXY_PROTOCOL, raw, "expected true, false, v1 or v2")
     return _PROXY[raw.strip().lower()]
 
 
@@ -127,11 +165,11 @@ def _int(annotations: Mapping[str, str], key: str, default: int, low: int, high:
 
 
 def _connection_limit(annotations: Mapping[str, str]) -> int:
-    limit = _int(annotations, k.CONNECTION_LIMIT, -1, -1, 2**31 - 1)
+    limit = _int(annotations, CONNECTION_LIMIT, -1, -1, 2**31 - 1)
     if limit == 0:
         raise InvalidAnnotation(
-            k.CONNECTION_LIMIT,
-            annotations[k.CONNECTION_LIMIT],
+            CONNECTION_LIMIT,
+            annotations[CONNECTION_LIMIT],
             "-1 (unlimited) or a positive number",
         )
     return limit
@@ -148,15 +186,15 @@ def _timeouts(annotations: Mapping[str, str]) -> dict[str, int]:
 def _monitor(annotations: Mapping[str, str]) -> MonitorSettings:
     ccm = MonitorSettings()
     monitor = MonitorSettings(
-        enabled=ann.get_bool(annotations, k.ENABLE_MONITOR, default=True),
-        delay=_int(annotations, k.MONITOR_DELAY, ccm.delay, 1, 3600),
-        timeout=_int(annotations, k.MONITOR_TIMEOUT, ccm.timeout, 1, 3600),
-        max_retries=_int(annotations, k.MONITOR_MAX_RETRIES, ccm.max_retries, 1, 10),
-        max_retries_down=_int(annotations, k.MONITOR_MAX_RETRIES_DOWN, ccm.max_retries_down, 1, 10),
+        enabled=ann.get_bool(annotations, ENABLE_MONITOR, default=True),
+        delay=_int(annotations, MONITOR_DELAY, ccm.delay, 1, 3600),
+        timeout=_int(annotations, MONITOR_TIMEOUT, ccm.timeout, 1, 3600),
+        max_retries=_int(annotations, MONITOR_MAX_RETRIES, ccm.max_retries, 1, 10),
+        max_retries_down=_int(annotations, MONITOR_MAX_RETRIES_DOWN, ccm.max_retries_down, 1, 10),
     )
     if monitor.timeout > monitor.delay:
         reason = f"must not exceed the delay ({monitor.delay} s)"
-        raise InvalidAnnotation(k.MONITOR_TIMEOUT, str(monitor.timeout), reason)
+        raise InvalidAnnotation(MONITOR_TIMEOUT, str(monitor.timeout), reason)
     return monitor
 
 

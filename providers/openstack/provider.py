@@ -2,9 +2,10 @@
 Neutron floating IP for external ones.
 
 Where it sits: built by `providers.openstack.build`; the reconciler calls these verbs. Each verb
-turns the spec into the desired load balancer (pure), then hands it to `flow` or `teardown`.
-`plan` / `plan_delete` run the very same code with an `Api` that records its writes instead of
-sending them, so a plan names exactly the calls the next run makes.
+turns the spec into the desired load balancer (pure), then hands it to `converge` or `teardown`
+with a `Journal` that either applies the steps (ensure, update_backends, ensure_deleted) or only
+lists them (plan, plan_delete): one code path, so a plan names exactly the calls the next run
+makes.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lbcontroller.model import Ingress
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
 from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec
-from providers.openstack import flow, teardown
+from lbcontroller.steps import Journal
+from providers.openstack import converge, ownership, teardown
 from providers.openstack.context import Context
 from providers.openstack.desired import desired
-from providers.openstack.octavia import LoadBalancerFailed
+from providers.openstack.loadbalancer import LoadBalancerFailed
 from providers.openstack.options import OpenStackOptions, parse_options
 from providers.openstack.validate import validate
 
@@ -39,7 +42,9 @@ class OpenStackLoadBalancers:
         (the periodic drift resync) changes nothing here: drift is repaired on every call.
         """
         self.validate(spec)
-        return flow.ensure(self.ctx, desired(spec, self.ctx.settings))
+        want = desired(spec, self.ctx.settings)
+        address = converge.converge(self.ctx, want, journal=Journal(apply=True))
+        return LoadBalancerStatus(ingress=(Ingress(ip=address(), ip_mode=want.ip_mode),))
 
     def update_backends(
         self, spec: LoadBalancerSpec[Any], *, previous: Sequence[Backend] | None = None
@@ -48,30 +53,31 @@ class OpenStackLoadBalancers:
 
         `previous` is unused: the pools' members are read and compared.
         """
-        flow.update_backends(self.ctx, desired(spec, self.ctx.settings))
+        want = desired(spec, self.ctx.settings)
+        converge.refresh_backends(self.ctx, want, journal=Journal(apply=True))
 
     def ensure_deleted(self, ref: LoadBalancerRef) -> None:
         """Delete everything of ours for `ref` and wait until it is gone; absent is success."""
-        teardown.remove(self.ctx, ref)
+        Journal(apply=True).do(teardown.steps(self.ctx, ref))
 
     def plan(self, spec: LoadBalancerSpec[Any]) -> Sequence[PlannedChange]:
         """The writes `ensure(spec)` would make now (reads only). For a load balancer in
         ERROR that is its deletion (with deleteOnError), after which that ensure stops."""
         self.validate(spec)
-        dry = self.ctx.dry()
+        journal = Journal(apply=False)
         with contextlib.suppress(LoadBalancerFailed):  # the ensure would stop there too
-            flow.ensure(dry, desired(spec, self.ctx.settings))
-        return tuple(dry.api.planned or ())
+            converge.converge(self.ctx, desired(spec, self.ctx.settings), journal=journal)
+        return tuple(journal.changes)
 
     def plan_delete(self, ref: LoadBalancerRef) -> Sequence[PlannedChange]:
         """The writes `ensure_deleted(ref)` would make now (reads only)."""
-        dry = self.ctx.dry()
-        teardown.remove(dry, ref)
-        return tuple(dry.api.planned or ())
+        journal = Journal(apply=False)
+        journal.do(teardown.steps(self.ctx, ref))
+        return tuple(journal.changes)
 
     def list_owned(self) -> Sequence[OwnedLoadBalancer]:
         """Every load balancer tagged as this cluster's."""
-        return teardown.owned(self.ctx)
+        return ownership.owned(self.ctx)
 
     def parse_options(self, annotations: Mapping[str, str]) -> OpenStackOptions:
         """The Service's OpenStack annotations as typed options (pure; InvalidAnnotation)."""

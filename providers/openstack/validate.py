@@ -12,10 +12,16 @@ from typing import Any
 
 from lbcontroller.errors import PermanentError, Unsupported
 from lbcontroller.spec import KUBE_PROXY_HEALTH_PORT, LoadBalancerSpec
-from providers.openstack import keys as k
 from providers.openstack.context import Settings
 from providers.openstack.desired import allowed_cidrs
-from providers.openstack.options import options_of
+from providers.openstack.options import (
+    ENABLE_MONITOR,
+    FLOATING_NETWORK_ID,
+    INTERNAL,
+    NETWORK_ID,
+    SUBNET_ID,
+    options_of,
+)
 
 
 def validate(spec: LoadBalancerSpec[Any], settings: Settings) -> None:
@@ -36,21 +42,21 @@ def validate(spec: LoadBalancerSpec[Any], settings: Settings) -> None:
     if not (vip or settings.vip_subnet_id or settings.vip_network_id):
         raise PermanentError(
             f"no VIP subnet or network: set vipSubnetId or vipNetworkId in the provider's "
-            f"config, or {k.SUBNET_ID} / {k.NETWORK_ID}",
-            field=f"metadata.annotations[{k.SUBNET_ID}]",
+            f"config, or {SUBNET_ID} / {NETWORK_ID}",
+            field=f"metadata.annotations[{SUBNET_ID}]",
         )
     floating = options.floating_network_id or settings.floating_network_id
     if not (options.internal or spec.requested_ip or floating):
         raise PermanentError(
             f"no floating network for an external load balancer: set floatingNetworkId in the "
-            f"provider's config or {k.FLOATING_NETWORK_ID}, or make it internal ({k.INTERNAL})",
-            field=f"metadata.annotations[{k.FLOATING_NETWORK_ID}]",
+            f"provider's config or {FLOATING_NETWORK_ID}, or make it internal ({INTERNAL})",
+            field=f"metadata.annotations[{FLOATING_NETWORK_ID}]",
         )
     if not options.monitor.enabled and spec.health_check.port != KUBE_PROXY_HEALTH_PORT:
         raise Unsupported(
-            f"{k.ENABLE_MONITOR}: false with externalTrafficPolicy Local: only the health "
+            f"{ENABLE_MONITOR}: false with externalTrafficPolicy Local: only the health "
             "monitor keeps traffic off nodes without a ready endpoint",
-            field=f"metadata.annotations[{k.ENABLE_MONITOR}]",
+            field=f"metadata.annotations[{ENABLE_MONITOR}]",
         )
 
 

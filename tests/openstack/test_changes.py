@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.openstack import keys as k
+from providers.openstack import options as k
 from providers.openstack.provider import OpenStackLoadBalancers
 from tests.openstack_env.support import OPENSTACK_MARKS, unique
 

@@ -13,7 +13,7 @@ from devenv.state import EnvState
 from lbcontroller.errors import RetryAfter
 from lbcontroller.metrics import Metrics
 from providers.openstack.context import Patience
-from providers.openstack.octavia import LoadBalancerFailed
+from providers.openstack.loadbalancer import LoadBalancerFailed
 from providers.openstack.provider import OpenStackLoadBalancers
 from tests.openstack_env.support import OPENSTACK_MARKS, wait_status
 

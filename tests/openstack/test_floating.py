@@ -20,7 +20,7 @@ import pytest
 
 from lbcontroller.errors import PermanentError
 from lbcontroller.metrics import Metrics
-from providers.openstack import keys as k
+from providers.openstack import options as k
 from providers.openstack.provider import OpenStackLoadBalancers
 from tests.openstack_env.support import OPENSTACK_MARKS, unique
 
@@ -36,7 +36,7 @@ def test_known_gap_vip_port_unknown_to_neutron(
 ) -> None:
     spec = spec_of(provider, service())
     tally.start()
-    with caplog.at_level(logging.WARNING, logger="providers.openstack.floating"):
+    with caplog.at_level(logging.WARNING, logger="providers.openstack.floating_ip"):
         address = provider.ensure(spec).ingress[0].ip
     lb = views.the_lb(conn, spec.ref)
     assert conn.network.find_port(lb.vip_port_id) is None

@@ -10,7 +10,7 @@ import pytest
 
 from lbcontroller.errors import InvalidAnnotation, PermanentError, Unsupported
 from lbcontroller.spec import LoadBalancerSpec, SpecSettings, build_spec
-from providers.openstack import keys as k
+from providers.openstack import options as k
 from providers.openstack.context import Patience, Settings
 from providers.openstack.desired import desired
 from providers.openstack.options import (

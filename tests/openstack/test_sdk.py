@@ -12,7 +12,7 @@ from openstack import exceptions as sdk
 
 from lbcontroller.cloudcall import Outcome
 from lbcontroller.errors import PermanentError, RetryAfter
-from providers.openstack.sdk import classify, translate
+from providers.openstack.api import classify, translate
 
 IMMUTABLE = "Load Balancer 0e5c is immutable and cannot be updated."
 INVALID_STATE = "Invalid state PENDING_UPDATE of loadbalancer resource 0e5c"

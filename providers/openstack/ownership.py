@@ -1,17 +1,23 @@
-"""Ownership marks: Octavia tags on what we create, a description on our floating IPs.
+"""Ownership: the marks on what we create, telling ours from anyone else's, and listing every
+load balancer this cluster owns.
 
 Where it sits: `desired` puts the tags on the load balancer, its listeners, pools and health
-monitors; the finders search by them (never by name alone); `owned` rebuilds a `LoadBalancerRef`
-from them. Octavia tags are plain strings, so each is `key=value`. Neutron refuses tags in a
-floating IP's create call, so our floating IPs carry their mark in the description instead,
-written in that same call: an IP of ours is never, even for a moment, unmarked.
+monitors; the resource modules search by them (never by name alone) and check with `tagged`
+that what stands where ours must go is ours; the provider's `list_owned` calls `owned`, which
+rebuilds each `LoadBalancerRef` from the tags. Octavia tags are plain strings, so each is
+`key=value`. Neutron refuses tags in a floating IP's create call, so our floating IPs carry
+their mark in the description instead, written in that same call: an IP of ours is never,
+even for a moment, unmarked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from lbcontroller.provider import OwnedLoadBalancer
 from lbcontroller.spec import LoadBalancerRef
+from providers.openstack.api import JSON, LOADBALANCERS, OCTAVIA
+from providers.openstack.context import Context
 
 CLUSTER = "lbcontroller.io/cluster"
 SERVICE = "lbcontroller.io/service"
@@ -54,3 +60,28 @@ def floating_mark(ref: LoadBalancerRef, *, keep: bool) -> str:
 def floating_marks(ref: LoadBalancerRef) -> tuple[str, str]:
     """Both descriptions an IP of ours for `ref` may carry (to search by)."""
     return floating_mark(ref, keep=False), floating_mark(ref, keep=True)
+
+
+def tagged(item: JSON, tags: Iterable[str]) -> bool:
+    """Whether the Octavia `item` carries all of `tags`."""
+    return set(item.get("tags") or ()).issuperset(tags)
+
+
+def ours(items: Iterable[JSON], tags: Iterable[str]) -> list[JSON]:
+    """The items carrying all of `tags`."""
+    tags = tuple(tags)
+    return [item for item in items if tagged(item, tags)]
+
+
+def owned(ctx: Context) -> list[OwnedLoadBalancer]:
+    """Every load balancer tagged as this cluster's (cloud_id: its Octavia id)."""
+    cluster = ctx.settings.cluster
+    found = ctx.api.list(
+        "loadbalancers.list", OCTAVIA, LOADBALANCERS, {"tags": tag(CLUSTER, cluster)}
+    )
+    out = []
+    for item in found:
+        ref = ref_from(item.get("tags") or (), cluster=cluster, name=item.get("name") or "")
+        if ref is not None:
+            out.append(OwnedLoadBalancer(ref=ref, cloud_id=item["id"]))
+    return sorted(out, key=lambda lb: (lb.ref.service_key, lb.cloud_id))

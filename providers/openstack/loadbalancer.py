@@ -1,0 +1,239 @@
+"""The Octavia load balancer itself: its record, finding ours, waiting out PENDING_*, ERROR, and
+the steps that create, converge and delete it.
+
+Where it sits: `converge` finds ours (`find`: by tags; a same-named one without them stops the
+Service with a PermanentError), `ready`s it, and takes its steps: `create` (one call for the
+whole graph: listeners, pools, members and monitors), `converge` (name and tags) or, when
+`must_recreate` (a setting Octavia cannot change differs from the one recorded in a tag at
+creation), `delete` then `create`. `teardown` deletes with `delete` too. Every write's run to
+the load balancer or a child of it (`steps.write`) then waits until it is ACTIVE again
+(`settle`: Octavia answers the next change with 409 meanwhile). Waits poll about 1 s x 1.2^n
+(`Patience`) and, past their budget, raise RetryAfter. A load balancer in ERROR stops the run
+with `LoadBalancerFailed` (a Warning Event); with deleteOnError (the default) it is first
+deleted with its children, so the next sync creates it anew.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import NoReturn
+
+from lbcontroller.errors import PermanentError, RetryAfter
+from lbcontroller.provider import PlannedChange
+from lbcontroller.spec import LoadBalancerRef
+from lbcontroller.steps import Journal, Made, Step
+from providers.openstack.api import JSON, LOADBALANCERS, OCTAVIA
+from providers.openstack.context import Context
+from providers.openstack.desired import Desired, graph
+from providers.openstack.ownership import CREATED_WITH, ownership, tag, value_of
+
+KIND = "load-balancer"
+
+
+class LoadBalancerFailed(Exception):
+    """A load balancer in ERROR (or one whose deletion failed): needs attention, not a retry
+    loop; the message says what was done about it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Vip:
+    """Where a load balancer takes traffic: what its floating IP and the status need."""
+
+    label: str  # the load balancer, as messages name it
+    address: str
+    port_id: str | None
+
+    def put(self, made: Made) -> None:
+        """Record the VIP of the load balancer a step has just made."""
+        made.put("vip.label", self.label)
+        made.put("vip.address", self.address)
+        made.put("vip.port_id", self.port_id or "")
+
+    @classmethod
+    def now(cls, known: Vip | None, made: Made) -> Vip:
+        """`known`, or (None) the VIP of the load balancer this run has made."""
+        if known is not None:
+            return known
+        port = made.get("vip.port_id")
+        return cls(made.get("vip.label"), made.get("vip.address"), port or None)
+
+
+@dataclass(frozen=True, slots=True)
+class Lb:
+    """What the steps read of a load balancer."""
+
+    id: str
+    name: str
+    status: str  # provisioning_status
+    tags: frozenset[str]
+    vip: Vip
+    created: str = ""
+
+    @classmethod
+    def of(cls, body: JSON) -> Lb:
+        """From Octavia's JSON."""
+        name = body.get("name") or ""
+        vip = Vip(f"{name} ({body['id']})", body.get("vip_address") or "", body.get("vip_port_id"))
+        return cls(
+            id=body["id"],
+            name=name,
+            status=body["provisioning_status"],
+            tags=frozenset(body.get("tags") or ()),
+            vip=vip,
+            created=body.get("created_at") or "",
+        )
+
+    @property
+    def pending(self) -> bool:
+        """Whether Octavia refuses changes to it now."""
+        return self.status.startswith("PENDING_")
+
+    @property
+    def label(self) -> str:
+        """How messages name it."""
+        return self.vip.label
+
+
+def ours(ctx: Context, ref: LoadBalancerRef) -> list[Lb]:
+    """Every load balancer tagged as `ref`'s, oldest first."""
+    tags = ",".join(ownership(ref))
+    found = ctx.api.list("loadbalancers.list", OCTAVIA, LOADBALANCERS, {"tags": tags})
+    return sorted((Lb.of(item) for item in found), key=lambda lb: (lb.created, lb.id))
+
+
+def find(ctx: Context, ref: LoadBalancerRef) -> list[Lb]:
+    """`ref`'s load balancers, oldest first (more than one: a retried create left duplicates);
+    none, after checking that no load balancer without our tags holds the name."""
+    found = ours(ctx, ref)
+    if not found:
+        same = ctx.api.list("loadbalancers.list", OCTAVIA, LOADBALANCERS, {"name": ref.name})
+        if same:
+            raise PermanentError(
+                f"load balancer name {ref.name} is taken by {same[0]['id']}, which lacks "
+                f"lbcontroller's ownership tags for {ref.service_key} in cluster {ref.cluster}; "
+                "it is never modified or deleted: rename or delete it"
+            )
+    return found
+
+
+def fetch(ctx: Context, lb_id: str) -> Lb | None:
+    """The load balancer now, or None when it is gone."""
+    body = ctx.api.get("loadbalancers.get", OCTAVIA, f"{LOADBALANCERS}/{lb_id}")
+    return None if body is None else Lb.of(body["loadbalancer"])
+
+
+def _poll(ctx: Context, lb: Lb) -> Lb | None:
+    """Poll until `lb` leaves PENDING_* (None once it is gone)."""
+    for delay in ctx.patience.delays():
+        time.sleep(delay)
+        current = fetch(ctx, lb.id)
+        if current is None or not current.pending:
+            return current
+        lb = current
+    raise RetryAfter(
+        f"load balancer {lb.label} is still {lb.status} after {ctx.patience.budget:.0f} s",
+        delay=ctx.patience.retry_after,
+    )
+
+
+def ready(ctx: Context, lb: Lb, journal: Journal) -> Lb | None:
+    """`lb` once it is out of PENDING_* and not in ERROR (None once it is gone); one in ERROR
+    stops here, deleted through `journal` first when deleteOnError is on."""
+    current = _poll(ctx, lb) if lb.pending else lb
+    if current is not None and current.status == "ERROR":
+        _failed(ctx, current, journal)
+    return current
+
+
+def _failed(ctx: Context, lb: Lb, journal: Journal) -> NoReturn:
+    if not ctx.settings.delete_on_error:
+        raise LoadBalancerFailed(
+            f"load balancer {lb.label} is in ERROR; deleteOnError is off, so it is left for an "
+            "operator to inspect and delete"
+        )
+    change = _deletion(lb)
+    journal.do([Step(change, lambda: _send_delete(ctx, lb, change))])
+    raise LoadBalancerFailed(
+        f"load balancer {lb.label} was in ERROR: deleted it with its children (deleteOnError); "
+        "the next sync creates it anew"
+    )
+
+
+def settle(ctx: Context, lb: Lb) -> None:
+    """After a write to `lb` or a child of it (in a step's run): wait until `lb` is ACTIVE
+    again; ERROR stops the run as in `ready`."""
+    busy = dataclasses.replace(lb, status="PENDING_UPDATE")
+    if ready(ctx, busy, Journal(apply=True)) is None:
+        raise RuntimeError(f"load balancer {lb.label} was deleted behind our back")
+
+
+def must_recreate(lb: Lb, want: Desired) -> bool:
+    """Whether a setting Octavia cannot change differs from the one `lb` was created with."""
+    recorded = value_of(lb.tags, CREATED_WITH)
+    return recorded is not None and tag(CREATED_WITH, recorded) != want.created_with
+
+
+def create(ctx: Context, want: Desired, *, made: Made) -> Step:
+    """Create the whole load balancer in one call and wait until it is ACTIVE; its VIP goes
+    into `made`."""
+    detail = ", ".join(f"{key}={value}" for key, value in sorted(want.placement.items()))
+    ports = ", ".join(f"{p.protocol}/{p.port}" for p in want.ports)
+    change = PlannedChange(
+        "create", KIND, want.name, "loadbalancers.create", f"{detail}; ports: {ports}"
+    )
+
+    def run() -> None:
+        body = {"loadbalancer": graph(want)}
+        answer = ctx.api.write(change.operation, OCTAVIA, "POST", LOADBALANCERS, body)
+        lb = ready(ctx, Lb.of(answer["loadbalancer"]), Journal(apply=True))
+        if lb is None:
+            raise RuntimeError(f"load balancer {want.name} was deleted while it was being created")
+        lb.vip.put(made)
+
+    return Step(change, run)
+
+
+def converge(ctx: Context, lb: Lb, want: Desired) -> list[Step]:
+    """Put back the name and our tags (other tags stay)."""
+    wanted = {*want.tags, want.created_with}
+    if lb.name == want.name and wanted <= lb.tags:
+        return []
+    stale = {t for t in lb.tags if value_of((t,), CREATED_WITH) is not None}
+    body = {"loadbalancer": {"name": want.name, "tags": sorted((lb.tags - stale) | wanted)}}
+    change = PlannedChange("update", KIND, want.name, "loadbalancers.update", "name and tags")
+
+    def run() -> None:
+        ctx.api.write(change.operation, OCTAVIA, "PUT", f"{LOADBALANCERS}/{lb.id}", body)
+        settle(ctx, lb)
+
+    return [Step(change, run)]
+
+
+def delete(ctx: Context, lb: Lb) -> list[Step]:
+    """Delete `lb` with its children (cascade) and wait until it is gone (nothing to do when it
+    went while it was busy)."""
+    current = _poll(ctx, lb) if lb.pending else lb
+    if current is None:
+        return []
+    change = _deletion(current)
+
+    def run() -> None:
+        _send_delete(ctx, current, change)
+        left = _poll(ctx, dataclasses.replace(current, status="PENDING_DELETE"))
+        if left is not None:
+            raise LoadBalancerFailed(
+                f"deleting load balancer {left.label} failed: it is {left.status}"
+            )
+
+    return [Step(change, run)]
+
+
+def _deletion(lb: Lb) -> PlannedChange:
+    detail = "cascade: with its listeners, pools, members and health monitors"
+    return PlannedChange("delete", KIND, lb.name, "loadbalancers.delete", detail)
+
+
+def _send_delete(ctx: Context, lb: Lb, change: PlannedChange) -> None:
+    ctx.api.delete(change.operation, OCTAVIA, f"{LOADBALANCERS}/{lb.id}?cascade=true")
