@@ -17,7 +17,14 @@ from typing import Any, Protocol
 import botocore.handlers
 
 from lbcontroller.metrics import Metrics
-from tests.gcefake.gce import Admin
+
+
+class FakeAdmin(Protocol):
+    """The Compute fake's admin API (`tests.gcefake.gce.Admin`), which serves its call log."""
+
+    def call(self, method: str, path: str) -> Any:
+        """One admin request's decoded answer."""
+        ...
 
 
 class Recorder(Protocol):
@@ -95,7 +102,7 @@ class GceCalls:
     # listInstances and operation waits are POSTs, but reads; waits are not counted at all.
     READS = frozenset({"get", "list", "listInstances", "aggregatedList", "getHealth"})
 
-    def __init__(self, admin: Admin) -> None:
+    def __init__(self, admin: FakeAdmin) -> None:
         self._admin = admin
         self._since = 0
 
