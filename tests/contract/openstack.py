@@ -74,12 +74,13 @@ class OpenStackKind:
         }
         return {n.name for n in self.nodes if n.internal_ip in addresses}
 
-    def _marked_ips(self, cluster: str, service_key: str = "") -> list[Any]:
-        mark = f"{CLUSTER_TAG}{cluster}"
+    def _marked_ips(self, cluster: str, service_key: str | None = None) -> list[Any]:
+        """Floating IPs whose description holds the cluster's (and the Service's) marks."""
+        wanted = {f"{CLUSTER_TAG}{cluster}"}
+        if service_key is not None:
+            wanted.add(f"lbcontroller.io/service={service_key}")
         return [
-            ip
-            for ip in self.conn.network.ips()
-            if (ip.description or "").startswith(mark) and service_key in ip.description
+            ip for ip in self.conn.network.ips() if wanted <= set((ip.description or "").split())
         ]
 
     def remains(self, ref: LoadBalancerRef) -> list[str]:
