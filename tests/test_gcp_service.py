@@ -22,7 +22,7 @@ from tests.conftest import gce_url
 from tests.gcefake.gce import PROJECT, REGION, ZONES, Admin, Gce
 from tests.gcp import views
 from tests.gcp.conftest import make_provider
-from tests.gcp.support import Tally
+from tests.support.calls import GceCalls
 from tests.support.harness import CLUSTER, make_controller, running, wait_for, wait_for_ingress
 from tests.support.objects import (
     Nodes,
@@ -45,7 +45,7 @@ class Stage:
     namespace: str
     admin: Admin
     gce: Gce
-    tally: Tally
+    tally: GceCalls
     nodes: Nodes
     provider: GcpLoadBalancers
     controller: Controller
@@ -76,7 +76,7 @@ def stage(kube: KubeClient, namespace: str, nodes: Nodes, devenv: EnvState) -> I
     controller = make_controller(
         kube, {"gcp": (provider, f"test.lbcontroller.io/gcp-{namespace}")}, node_sync_delay=0.3
     )
-    made = Stage(kube, namespace, admin, gce, Tally(admin), nodes, provider, controller)
+    made = Stage(kube, namespace, admin, gce, GceCalls(admin), nodes, provider, controller)
     made.node(ZONES[0], "a0")
     made.node(ZONES[1], "b0")
     with running(controller):

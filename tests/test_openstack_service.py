@@ -22,9 +22,9 @@ from lbcontroller.spec import ref_for
 from providers.openstack.provider import OpenStackLoadBalancers
 from tests.openstack import views
 from tests.openstack.conftest import cluster, make_provider
-from tests.openstack.support import Tally
 from tests.openstack_env.conftest import conn, os_env
 from tests.openstack_env.support import OPENSTACK_MARKS, unique, wait_status
+from tests.support.calls import MetricCalls
 from tests.support.harness import make_controller, running, wait_for, wait_for_ingress
 from tests.support.objects import Nodes, create_service, delete_service, get_service, patch_service
 
@@ -45,7 +45,7 @@ class Stage:
     conn: Any
     cluster: str
     provider: OpenStackLoadBalancers
-    tally: Tally
+    tally: MetricCalls
     nodes: Nodes
     controller: Controller
 
@@ -77,7 +77,9 @@ def stage(
     for route in controller.router.routes.values():
         object.__setattr__(route, "settings", type(route.settings)(cluster=cluster))
     with running(controller):
-        yield Stage(kube, namespace, conn, cluster, provider, Tally(metrics), nodes, controller)
+        yield Stage(
+            kube, namespace, conn, cluster, provider, MetricCalls(metrics), nodes, controller
+        )
 
 
 def _create(stage: Stage, name: str, **spec: Any) -> str:

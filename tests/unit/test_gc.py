@@ -6,8 +6,8 @@ from lbcontroller.gc import find_orphans
 from lbcontroller.provider import OwnedLoadBalancer
 from lbcontroller.router import Route, Router
 from lbcontroller.spec import SpecSettings, ref_for
+from tests.support.builders import service
 from tests.support.recording import RecordingProvider
-from tests.unit.builders import service
 
 CLUSTER = "c"
 

@@ -8,7 +8,7 @@ import pytest
 
 from lbcontroller.model import EXCLUDE_LABEL, TO_BE_DELETED_TAINT, Node, node_from_json
 from lbcontroller.nodes import backend_relevant, eligible, eligible_nodes
-from tests.unit.builders import node
+from tests.support.builders import node
 
 LB_POOL = {"pool": "lb"}
 

@@ -9,8 +9,8 @@ import pytest
 from lbcontroller.model import FINALIZER
 from lbcontroller.router import PROVIDER_ANNOTATION, Route, Router, recorded
 from lbcontroller.spec import SpecSettings
+from tests.support.builders import service
 from tests.support.recording import RecordingProvider
-from tests.unit.builders import service
 
 CLASSES = {"example.com/nlb": "aws-main", "example.com/gce": "gce"}
 

@@ -20,7 +20,7 @@ from lbcontroller.spec import (
     SpecSettings,
     build_spec,
 )
-from tests.unit.builders import HTTP, node, service
+from tests.support.builders import HTTP, node, service
 
 INTERNAL = "example.com/internal"
 NODE_LABELS = "example.com/node-labels"
@@ -54,9 +54,9 @@ def build(
 
 def test_ref_names_the_service_and_its_load_balancer() -> None:
     ref = build(service()).ref
-    assert (ref.cluster, ref.namespace, ref.service) == ("prod", "shop", "web")
-    assert ref.name == lb_name("prod", "shop", "web")
-    assert ref.service_key == "shop/web"
+    assert (ref.cluster, ref.namespace, ref.service) == ("prod", "default", "web")
+    assert ref.name == lb_name("prod", "default", "web")
+    assert ref.service_key == "default/web"
 
 
 UDP_NO_NODE_PORT = ServicePort(name="dns", protocol="UDP", port=53, node_port=None)
