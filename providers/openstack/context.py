@@ -21,12 +21,12 @@ import openstack
 from openstack.connection import Connection
 
 from lbcontroller.config import OpenStackProvider, RateLimit
-from lbcontroller.ratelimit import TokenBucket
+from lbcontroller.ratelimit import Family, TokenBucket, build_buckets
 from providers.openstack.api import Api
 
 # Octavia and Neutron publish no request quotas; these keep one controller gentle. Writes are
 # serialised per load balancer by Octavia anyway (one change at a time, then PENDING_UPDATE).
-DEFAULTS = {"read": RateLimit(qps=20, burst=100), "write": RateLimit(qps=5, burst=20)}
+DEFAULTS = {"read": Family(qps=20, burst=100), "write": Family(qps=5, burst=20)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +84,7 @@ class Context:
 
 def buckets(limits: Mapping[str, RateLimit]) -> dict[str, TokenBucket]:
     """A token bucket for reads and one for writes; `rateLimits` in the config overrides."""
-    unknown = sorted(set(limits) - set(DEFAULTS))
-    if unknown:
-        raise ValueError(f"rateLimits: unknown API families {unknown} (expected read, write)")
-    chosen = {family: limits.get(family, default) for family, default in DEFAULTS.items()}
-    return {family: TokenBucket(limit.qps, limit.burst) for family, limit in chosen.items()}
+    return build_buckets(DEFAULTS, limits)
 
 
 def connect(config: OpenStackProvider) -> Connection:
