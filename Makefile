@@ -4,19 +4,25 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv prereqs prereqs-openstack env-up env-down env-status lint test demo demo-down bench chaos clean
+.PHONY: venv prereqs prereqs-openstack image env-up env-down env-status lint test demo demo-down bench chaos clean
 
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: pyproject.toml scripts/venv.sh
 	@bash scripts/venv.sh
 
 # Build or install what the local environment runs (cached outside git, so only the first
-# run is slow): kube-apiserver, etcd and helm from the Go module proxy, LocalStack under
-# Python 3.13.
+# run is slow): kube-apiserver, etcd, helm and the upstream aws-cloud-controller-manager (the
+# sidecar test's neighbour) from the Go module proxy, LocalStack under Python 3.13.
 prereqs: venv
 	@bash scripts/build-kube.sh >/dev/null
 	@bash scripts/build-helm.sh >/dev/null
+	@bash scripts/build-upstream-aws.sh >/dev/null
 	@bash localstack/install.sh >/dev/null
+
+# The container image, built with podman on a base image made locally (scripts/build-image.sh;
+# installs podman, runc and mmdebstrap if missing). Cached: rebuilt only when its sources change.
+image:
+	@bash scripts/build-image.sh >/dev/null
 
 env-up: prereqs
 	@$(PY) -m devenv up
@@ -39,7 +45,7 @@ TEST_ENV := kube,moto,localstack,gcefake,openstack
 prereqs-openstack: venv
 	@bash scripts/install-openstack.sh >/dev/null
 
-test: lint prereqs prereqs-openstack
+test: lint prereqs prereqs-openstack image
 	LBC_ENV=$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 # The benchmark suite (docs/benchmarks.md), full size, in an environment of its own
