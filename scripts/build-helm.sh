@@ -8,10 +8,8 @@ HELM_VERSION="${HELM_VERSION:-v3.22.0}"
 CACHE="${LBC_CACHE:-$HOME/.cache/lbcontroller}"
 OUT="$CACHE/bin/helm-$HELM_VERSION"
 if [[ -x "$OUT/helm" ]]; then echo "$OUT/helm"; exit 0; fi
-command -v go >/dev/null || { echo "env-up: the Go toolchain (go) is not installed; it builds helm" >&2; exit 1; }
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 source "$(dirname "${BASH_SOURCE[0]}")/lib/logged.sh"
-log_to "helm-$HELM_VERSION" "building helm $HELM_VERSION from the Go module proxy (first run only, about 5 min)"
+go_build_start "helm-$HELM_VERSION" "helm $HELM_VERSION" "5 min"
 # Stamp the version, and the Kubernetes version of the client-go helm is built with (as helm's
 # own Makefile does), or `helm template` assumes v1.20 for .Capabilities.KubeVersion.
 gomod_json="$(cd / && go mod download -json "helm.sh/helm/v3@$HELM_VERSION" 2>&1)" || {

@@ -9,10 +9,8 @@ KUBE_VERSION="${KUBE_VERSION:-v1.37.2}"
 CACHE="${LBC_CACHE:-$HOME/.cache/lbcontroller}"
 OUT="$CACHE/bin/kube-$KUBE_VERSION"
 if [[ -x "$OUT/kube-apiserver" && -x "$OUT/etcd" ]]; then echo "$OUT"; exit 0; fi
-command -v go >/dev/null || { echo "env-up: the Go toolchain (go) is not installed; it builds kube-apiserver and etcd" >&2; exit 1; }
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 source "$(dirname "${BASH_SOURCE[0]}")/lib/logged.sh"
-log_to "kube-$KUBE_VERSION" "building kube-apiserver and etcd $KUBE_VERSION from the Go module proxy (first run only, about 15 min)"
+go_build_start "kube-$KUBE_VERSION" "kube-apiserver and etcd $KUBE_VERSION" "15 min"
 staging_minor="v0.${KUBE_VERSION#v1.}"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 cd "$work"

@@ -11,10 +11,8 @@ AWS_CCM_VERSION="${AWS_CCM_VERSION:-v1.37.1}"
 CACHE="${LBC_CACHE:-$HOME/.cache/lbcontroller}"
 OUT="$CACHE/bin/aws-ccm-$AWS_CCM_VERSION"
 if [[ -x "$OUT/aws-cloud-controller-manager" ]]; then echo "$OUT/aws-cloud-controller-manager"; exit 0; fi
-command -v go >/dev/null || { echo "env-up: the Go toolchain (go) is not installed; it builds aws-cloud-controller-manager" >&2; exit 1; }
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 source "$(dirname "${BASH_SOURCE[0]}")/lib/logged.sh"
-log_to "aws-ccm-$AWS_CCM_VERSION" "building aws-cloud-controller-manager $AWS_CCM_VERSION from the Go module proxy (first run only, about 5 min)"
+go_build_start "aws-ccm-$AWS_CCM_VERSION" "aws-cloud-controller-manager $AWS_CCM_VERSION" "5 min"
 module="k8s.io/cloud-provider-aws@$AWS_CCM_VERSION"
 mod_json="$(cd / && go mod download -json "$module" 2>&1)" || {
   echo "env-up: cannot download $module from the Go module proxy ($(echo "$mod_json" | tail -n1))" >&2; exit 1; }
