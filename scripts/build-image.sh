@@ -27,7 +27,7 @@ hash_of() { sha256sum | cut -c1-12; }
 recipe=(mmdebstrap --variant=minbase --include=python3,python3-venv,ca-certificates bookworm)
 base="localhost/lbcontroller-base:$(printf '%s\n' "${recipe[@]}" | hash_of)"
 if ! podman image exists "$base"; then
-  say "making the base image $base with mmdebstrap (Debian bookworm minbase + python3; ~1 min)"
+  say "making the base image $base with mmdebstrap (Debian bookworm minbase + python3; 1-3 min)"
   tar="$work/base.tar"
   trap 'rm -f "$tar"' EXIT
   "${recipe[@]}" "$tar" >"$log" 2>&1 || fail "mmdebstrap"
