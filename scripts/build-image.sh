@@ -56,12 +56,12 @@ if ! podman image exists "$image"; then
   podman build --layers=false --network host "${trust[@]}" --build-arg "BASE=$base" --tag "$image" \
     --file "$root/Dockerfile" "$root" >"$log" 2>&1 || fail "podman build"
   say "built in $((SECONDS - started)) s (log: $log)"
-  # Older builds of the image are superseded: drop their tags (podman frees their layers).
-  podman images --format '{{.Repository}}:{{.Tag}}' "$IMAGE_NAME" | grep -F ":src-" |
-    grep -vxF "$image" | xargs -r podman rmi >/dev/null 2>&1 || true
 fi
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/pyproject.toml")"
 podman tag "$image" "$IMAGE_NAME:$version"
+# Older builds are superseded: drop their tags (the version tag has moved), so podman frees them.
+podman images --format '{{.Repository}}:{{.Tag}}' "$IMAGE_NAME" | grep -F ":src-" |
+  grep -vxF "$image" | xargs -r podman rmi >/dev/null 2>&1 || true
 size="$(podman image inspect --format '{{.Size}}' "$image")"
 say "$image (also $IMAGE_NAME:$version): $((size / 1000000)) MB"
 echo "$image"
