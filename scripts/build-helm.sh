@@ -9,7 +9,7 @@ CACHE="${LBC_CACHE:-$HOME/.cache/lbcontroller}"
 OUT="$CACHE/bin/helm-$HELM_VERSION"
 if [[ -x "$OUT/helm" ]]; then echo "$OUT/helm"; exit 0; fi
 source "$(dirname "${BASH_SOURCE[0]}")/lib/logged.sh"
-go_build_start "helm-$HELM_VERSION" "helm $HELM_VERSION" "5 min"
+go_build_start "helm-$HELM_VERSION" helm "$HELM_VERSION" "5 min"
 # Stamp the version, and the Kubernetes version of the client-go helm is built with (as helm's
 # own Makefile does), or `helm template` assumes v1.20 for .Capabilities.KubeVersion.
 gomod_json="$(cd / && go mod download -json "helm.sh/helm/v3@$HELM_VERSION" 2>&1)" || {

@@ -10,7 +10,7 @@ CACHE="${LBC_CACHE:-$HOME/.cache/lbcontroller}"
 OUT="$CACHE/bin/kube-$KUBE_VERSION"
 if [[ -x "$OUT/kube-apiserver" && -x "$OUT/etcd" ]]; then echo "$OUT"; exit 0; fi
 source "$(dirname "${BASH_SOURCE[0]}")/lib/logged.sh"
-go_build_start "kube-$KUBE_VERSION" "kube-apiserver and etcd $KUBE_VERSION" "15 min"
+go_build_start "kube-$KUBE_VERSION" "kube-apiserver and etcd" "$KUBE_VERSION" "15 min"
 staging_minor="v0.${KUBE_VERSION#v1.}"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 cd "$work"

@@ -12,7 +12,7 @@ CACHE="${LBC_CACHE:-$HOME/.cache/lbcontroller}"
 OUT="$CACHE/bin/aws-ccm-$AWS_CCM_VERSION"
 if [[ -x "$OUT/aws-cloud-controller-manager" ]]; then echo "$OUT/aws-cloud-controller-manager"; exit 0; fi
 source "$(dirname "${BASH_SOURCE[0]}")/lib/logged.sh"
-go_build_start "aws-ccm-$AWS_CCM_VERSION" "aws-cloud-controller-manager $AWS_CCM_VERSION" "5 min"
+go_build_start "aws-ccm-$AWS_CCM_VERSION" aws-cloud-controller-manager "$AWS_CCM_VERSION" "5 min"
 module="k8s.io/cloud-provider-aws@$AWS_CCM_VERSION"
 mod_json="$(cd / && go mod download -json "$module" 2>&1)" || {
   echo "env-up: cannot download $module from the Go module proxy ($(echo "$mod_json" | tail -n1))" >&2; exit 1; }

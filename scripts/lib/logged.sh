@@ -3,7 +3,7 @@
 # and where its log is; the tools' own output goes to that log; a failure prints its tail.
 #   log_to NAME "WHAT (first run only, about N min)"   -> announces, sets LOGGED_TO
 #   logged COMMAND...                                   -> runs it, output appended to the log
-#   go_build_start NAME WHAT "N min"                    -> checks go, sets up a static build
+#   go_build_start NAME WHAT VERSION "N min"            -> checks go, sets up a static build
 
 log_to() {
   LOGGED_TO="${LBC_CACHE:-$HOME/.cache/lbcontroller}/logs/$1.log"
@@ -23,5 +23,5 @@ go_build_start() {
   command -v go >/dev/null || {
     echo "env-up: the Go toolchain (go) is not installed; it builds $2" >&2; exit 1; }
   export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
-  log_to "$1" "building $2 from the Go module proxy (first run only, about $3)"
+  log_to "$1" "building $2 $3 from the Go module proxy (first run only, about $4)"
 }
