@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv prereqs prereqs-openstack env-up env-down env-status lint check test demo demo-down bench chaos clean
+.PHONY: venv prereqs prereqs-openstack prereqs-upstream image env-up env-down env-status lint check test demo demo-down bench chaos clean
 
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: pyproject.toml scripts/venv.sh
@@ -17,6 +17,16 @@ prereqs: venv
 	@bash scripts/build-kube.sh >/dev/null
 	@bash scripts/build-helm.sh >/dev/null
 	@bash localstack/install.sh >/dev/null
+
+# The upstream managers the tests run beside lbcontroller (the sidecar test's neighbour):
+# aws-cloud-controller-manager from the Go module proxy, cached like kube-apiserver.
+prereqs-upstream: venv
+	@bash scripts/build-upstream-aws.sh >/dev/null
+
+# The container image, built with podman on a base image made locally (scripts/build-image.sh;
+# installs podman, runc and mmdebstrap if missing). Cached: rebuilt only when its sources change.
+image:
+	@bash scripts/build-image.sh >/dev/null
 
 env-up: prereqs
 	@$(PY) -m devenv up
@@ -44,7 +54,7 @@ TEST_ENV := kube,moto,localstack,gcefake,openstack
 prereqs-openstack: venv
 	@bash scripts/install-openstack.sh >/dev/null
 
-test: lint prereqs prereqs-openstack
+test: lint prereqs prereqs-openstack prereqs-upstream image
 	LBC_ENV=$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 # The benchmark suite (docs/benchmarks.md), full size, in an environment of its own

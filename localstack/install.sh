@@ -17,6 +17,7 @@ REQUIREMENTS=(
 )
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+source "$here/../scripts/lib/logged.sh"
 plugin_src=$here/lbc_localstack_elb
 constraints=$here/constraints.txt
 cache=${LBC_CACHE:-$HOME/.cache/lbcontroller}
@@ -84,20 +85,19 @@ if [[ $(stamp_value deps) == "$deps_key" && $(stamp_value plugin) == "$plugin_ke
 fi
 
 if [[ $(stamp_value deps) != "$deps_key" ]] || ! "$venv/bin/python" -c '' 2>/dev/null; then
-    echo "install.sh: building $venv (LocalStack $LOCALSTACK_VERSION, $python)" >&2
+    log_to "localstack-$LOCALSTACK_VERSION" "installing LocalStack $LOCALSTACK_VERSION into $venv (first run only, about 1 min)"
     rm -rf "$venv"
     "$python" -m venv "$venv"
-    "${pip[@]}" install -c "$constraints" "${REQUIREMENTS[@]}" >&2
+    logged "${pip[@]}" install -c "$constraints" "${REQUIREMENTS[@]}"
     printf 'deps=%s\n' "$deps_key" >"$stamp"
 fi
 
 # Build from a copy: setuptools writes build/ and *.egg-info next to the sources it builds.
-echo "install.sh: installing the lbc-localstack-elb plugin" >&2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp -R "$plugin_src" "$tmp/plugin"
 rm -rf "$tmp/plugin/build" "$tmp/plugin/dist" "$tmp"/plugin/src/*.egg-info
-"${pip[@]}" install --no-deps --force-reinstall "$tmp/plugin" >&2
+"${pip[@]}" install --quiet --no-deps --force-reinstall "$tmp/plugin" >&2
 
 # The plugin must import and LocalStack must see its entry points.
 "$venv/bin/python" - <<'EOF'

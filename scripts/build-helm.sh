@@ -8,8 +8,8 @@ HELM_VERSION="${HELM_VERSION:-v3.22.0}"
 CACHE="${LBC_CACHE:-$HOME/.cache/lbcontroller}"
 OUT="$CACHE/bin/helm-$HELM_VERSION"
 if [[ -x "$OUT/helm" ]]; then echo "$OUT/helm"; exit 0; fi
-command -v go >/dev/null || { echo "env-up: the Go toolchain (go) is not installed; it builds helm" >&2; exit 1; }
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+source "$(dirname "${BASH_SOURCE[0]}")/lib/logged.sh"
+go_build_start "helm-$HELM_VERSION" helm "$HELM_VERSION" "5 min"
 # Stamp the version, and the Kubernetes version of the client-go helm is built with (as helm's
 # own Makefile does), or `helm template` assumes v1.20 for .Capabilities.KubeVersion.
 gomod_json="$(cd / && go mod download -json "helm.sh/helm/v3@$HELM_VERSION" 2>&1)" || {
@@ -22,7 +22,7 @@ for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
 done
 mkdir -p "$OUT.tmp"
 trap 'rm -rf "$OUT.tmp"' EXIT
-GOBIN="$OUT.tmp" go install -trimpath -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" || {
+GOBIN="$OUT.tmp" logged go install -trimpath -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" || {
   echo "env-up: cannot build helm.sh/helm/v3/cmd/helm@$HELM_VERSION with $(go env GOVERSION)" >&2; exit 1; }
 rm -rf "$OUT"; mv "$OUT.tmp" "$OUT"
 echo "$OUT/helm"

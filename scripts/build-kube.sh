@@ -9,8 +9,8 @@ KUBE_VERSION="${KUBE_VERSION:-v1.37.2}"
 CACHE="${LBC_CACHE:-$HOME/.cache/lbcontroller}"
 OUT="$CACHE/bin/kube-$KUBE_VERSION"
 if [[ -x "$OUT/kube-apiserver" && -x "$OUT/etcd" ]]; then echo "$OUT"; exit 0; fi
-command -v go >/dev/null || { echo "env-up: the Go toolchain (go) is not installed; it builds kube-apiserver and etcd" >&2; exit 1; }
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+source "$(dirname "${BASH_SOURCE[0]}")/lib/logged.sh"
+go_build_start "kube-$KUBE_VERSION" "kube-apiserver and etcd" "$KUBE_VERSION" "15 min"
 staging_minor="v0.${KUBE_VERSION#v1.}"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -37,14 +37,14 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 )
 GO
-go mod tidy -e >/dev/null 2>&1 || true
-go mod download
+go mod tidy -e >>"$LOGGED_TO" 2>&1 || true
+logged go mod download
 ver="k8s.io/component-base/version"
 major="${KUBE_VERSION#v}"; major="${major%%.*}"
 minor="${KUBE_VERSION#v*.}"; minor="${minor%%.*}"
 ldflags="-s -w -X $ver.gitVersion=$KUBE_VERSION -X $ver.gitMajor=$major -X $ver.gitMinor=$minor -X $ver.gitTreeState=clean"
 mkdir -p "$OUT.tmp"
-go build -trimpath -ldflags "$ldflags" -o "$OUT.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-go build -trimpath -ldflags "-s -w" -o "$OUT.tmp/etcd" go.etcd.io/etcd/server/v3
+logged go build -trimpath -ldflags "$ldflags" -o "$OUT.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+logged go build -trimpath -ldflags "-s -w" -o "$OUT.tmp/etcd" go.etcd.io/etcd/server/v3
 rm -rf "$OUT"; mv "$OUT.tmp" "$OUT"
 echo "$OUT"

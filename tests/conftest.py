@@ -1,4 +1,5 @@
-"""Shared pytest fixtures: the environment env-up starts, a client, a namespace per test.
+"""Shared pytest fixtures: the environment env-up starts, a client, a namespace per test, and
+the Go-built helm the chart and image tests render with (built on first use, never skipped).
 
 One control plane per test session (`devenv.env.up`, which reuses a running `make env-up`),
 torn down at the end only if this session started it. Integration tests that cannot reach a
@@ -18,6 +19,7 @@ from devenv.env import down, up
 from devenv.procs import EnvError
 from devenv.state import EnvState, load, state_dir
 from lbcontroller.kube import KubeClient, NotFound, load_configuration
+from tests.helm.chart import Helm, HelmMissing, build_helm
 from tests.support.objects import Nodes
 
 # Fixtures that need the local environment or a Go-built tool (`make prereqs`).
@@ -51,6 +53,15 @@ def devenv() -> Iterator[EnvState]:
 def kube(devenv: EnvState) -> KubeClient:
     """An admin client of the real API server."""
     return KubeClient(load_configuration(devenv.env["KUBECONFIG"]))
+
+
+@pytest.fixture(scope="session")
+def helm() -> Helm:
+    """helm from the cache (scripts/build-helm.sh builds it once); fails if it cannot."""
+    try:
+        return Helm(build_helm())
+    except HelmMissing as exc:
+        pytest.fail(f"helm is needed for the chart's tests and could not be built: {exc}")
 
 
 @pytest.fixture

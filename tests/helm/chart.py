@@ -139,3 +139,19 @@ def one(objects: Sequence[JSON], kind: str) -> JSON:
 def rendered_config(objects: Sequence[JSON]) -> Any:
     """The controller's config file as the chart's ConfigMap carries it, parsed."""
     return yaml.safe_load(one(objects, "ConfigMap")["data"]["config.yaml"])
+
+
+def _snippet(notes: str, start: str, end: str) -> list[JSON]:
+    _, _, rest = notes.partition(f"\n      {start}:\n")
+    block, found, _ = rest.partition(end)
+    assert found, f"NOTES has no {start} snippet:\n{notes}"
+    parsed: list[JSON] = yaml.safe_load(block)
+    return parsed
+
+
+def sidecar_pod(notes: str) -> JSON:
+    """The containers and volumes sidecar mode's NOTES tell users to add to the CCM's pod."""
+    return {
+        "containers": _snippet(notes, "containers", "\nand these volumes"),
+        "volumes": _snippet(notes, "volumes", "\nSee the chart's README"),
+    }

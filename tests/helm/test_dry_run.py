@@ -10,12 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from devenv.state import EnvState
 from lbcontroller.kube import MERGE_PATCH, KubeClient, KubeError, NotFound
 from tests.helm.apply import dry_run
-from tests.helm.chart import JSON, VALUES_FILES, Helm, one
+from tests.helm.chart import JSON, VALUES_FILES, Helm, one, sidecar_pod
 from tests.helm.servicemonitor_crd import service_monitor_crd
 from tests.support.harness import wait_for
 
@@ -103,22 +102,14 @@ def test_the_pod_passes_pod_security_restricted(
     assert answer["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
 
 
-def _snippet(notes: str, start: str, end: str) -> list[JSON]:
-    _, _, rest = notes.partition(f"\n      {start}:\n")
-    block, found, _ = rest.partition(end)
-    assert found, f"NOTES has no {start} snippet:\n{notes}"
-    parsed: list[JSON] = yaml.safe_load(block)
-    return parsed
-
-
 def test_the_sidecar_snippet_in_notes_makes_an_admissible_pod(
     helm: Helm, kube: KubeClient, namespace: str, devenv: EnvState
 ) -> None:
     notes = helm.notes(
         devenv.env["KUBECONFIG"], release="ccm", namespace=namespace, values=[SIDECAR]
     )
-    containers = _snippet(notes, "containers", "\nand these volumes")
-    volumes = _snippet(notes, "volumes", "\nSee the chart's README")
+    snippet = sidecar_pod(notes)
+    containers, volumes = snippet["containers"], snippet["volumes"]
     assert [c["name"] for c in containers] == ["lbcontroller"]
     ccm = {
         "name": "cloud-controller-manager",

@@ -9,13 +9,14 @@ with it; `exercise` creates, changes and deletes Services through it.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from devenv.demo import controller_argv
-from devenv.demo_clouds import seed_aws, seed_gce
+from devenv.demo_clouds import AwsSeed, GceSeed, seed_aws, seed_gce
 from devenv.procs import free_port
 from devenv.state import EnvState
 from lbcontroller.kube import KubeClient
@@ -78,14 +79,20 @@ def _token_kubeconfig(kube: KubeClient, devenv: EnvState, namespace: str, folder
     return token
 
 
-def prepare(
-    kube: KubeClient, devenv: EnvState, namespace: str, nodes: Nodes, folder: Path
-) -> Prepared:
-    """Seed both clouds, add their Nodes, write the kubeconfig into `folder`."""
+def seed(devenv: EnvState, nodes: Nodes) -> tuple[AwsSeed, GceSeed]:
+    """Empty and seed both clouds as examples/multicloud.yaml expects; add their Nodes."""
     aws, gce = seed_aws(aws_backend_url(devenv, "moto")), seed_gce(gce_url(devenv))
     for cloud, machines in (("aws", aws.nodes), ("gcp", gce.nodes)):
         for name, provider_id, ip in machines:
             nodes.add(name, provider_id=provider_id, ip=ip, labels={"lbcontroller.io/cloud": cloud})
+    return aws, gce
+
+
+def prepare(
+    kube: KubeClient, devenv: EnvState, namespace: str, nodes: Nodes, folder: Path
+) -> Prepared:
+    """Seed both clouds, add their Nodes, write the kubeconfig into `folder`."""
+    aws, gce = seed(devenv, nodes)
     token = _token_kubeconfig(kube, devenv, namespace, folder)
     metrics = f"127.0.0.1:{free_port()}"
     env = {
@@ -103,12 +110,19 @@ def argv(python: str, *, config: Path, kubeconfig: Path, identity: str) -> list[
     return controller_argv(python, config, str(kubeconfig), *extra)
 
 
-def exercise(kube: KubeClient, namespace: str) -> None:
-    """One Service a cloud and one invalid: created, served, changed, deleted and gone."""
+def exercise(
+    kube: KubeClient, namespace: str, while_served: Callable[[], None] = lambda: None
+) -> None:
+    """One Service a cloud and one invalid: created, served, changed, deleted and gone.
+
+    `while_served` runs once both served Services have their addresses (e.g. to look at what
+    the clouds now hold).
+    """
     create_service(kube, namespace, "shop", lb_class=AWS_CLASS)
     create_service(kube, namespace, "game", lb_class=GCP_CLASS)
     create_service(kube, namespace, "bad", lb_class=AWS_CLASS, annotations={HC_INTERVAL: "soon"})
     wait_for_ingress(kube, namespace, "shop", "game")
+    while_served()
     patch_service(kube, namespace, "shop", {"spec": {"loadBalancerSourceRanges": ["10.9.0.0/16"]}})
     for name in ("shop", "game", "bad"):
         delete_service(kube, namespace, name)

@@ -1,0 +1,152 @@
+"""The real upstream aws-cloud-controller-manager, for the sidecar test.
+
+Where it sits: `scripts/build-upstream-aws.sh` builds the binary once into the cache (`make
+prereqs` runs it too); this module seeds moto the way the upstream manager needs to find its
+instances (a VPC, a subnet, a node security group and instances, all tagged with the
+cluster's id), writes its cloud.conf `[Global]` section (region, VPC, subnet, cluster id: no
+metadata service is asked), and gives the command line of the manager with its service
+controller off, as sidecar mode has it. Nodes are registered the way a kubelet started with
+`--cloud-provider=external` registers them: no providerID, no addresses, and the
+`uninitialized` taint, which the manager's node controller removes once it has filled them in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from lbcontroller.kube import KubeClient
+
+BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build-upstream-aws.sh"
+UNINITIALIZED = "node.cloudprovider.kubernetes.io/uninitialized"
+TEST_MANAGER = "sidecar-test"  # the field manager of what the test itself writes
+JSON = dict[str, Any]
+
+
+@dataclass
+class AwsCluster:
+    """What was seeded in moto for one cluster id."""
+
+    endpoint: str
+    region: str
+    cluster_id: str
+    vpc: str = ""
+    subnet: str = ""
+    node_group: str = ""
+    instances: dict[str, str] = field(default_factory=dict)  # private DNS name -> instance id
+
+    def ec2(self) -> Any:
+        """An EC2 client of moto in the cluster's region."""
+        return boto3.client("ec2", endpoint_url=self.endpoint, region_name=self.region)
+
+    def elbv2(self) -> Any:
+        """An ELBv2 client of moto in the cluster's region."""
+        return boto3.client("elbv2", endpoint_url=self.endpoint, region_name=self.region)
+
+
+def seed_cluster(endpoint: str, region: str, cluster_id: str, count: int = 2) -> AwsCluster:
+    """A VPC, a tagged subnet and node group, and `count` tagged instances."""
+    cluster = AwsCluster(endpoint=endpoint, region=region, cluster_id=cluster_id)
+    ec2 = cluster.ec2()
+    owned = [{"Key": f"kubernetes.io/cluster/{cluster_id}", "Value": "owned"}]
+    cluster.vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    cluster.subnet = ec2.create_subnet(
+        VpcId=cluster.vpc, CidrBlock="10.20.1.0/24", AvailabilityZone=f"{region}a"
+    )["Subnet"]["SubnetId"]
+    shared = [{"Key": f"kubernetes.io/cluster/{cluster_id}", "Value": "shared"}]
+    ec2.create_tags(
+        Resources=[cluster.subnet], Tags=[*shared, {"Key": "kubernetes.io/role/elb", "Value": "1"}]
+    )
+    cluster.node_group = ec2.create_security_group(
+        GroupName=f"{cluster_id}-nodes", Description="nodes", VpcId=cluster.vpc
+    )["GroupId"]
+    ec2.create_tags(Resources=[cluster.node_group], Tags=owned)
+    made = ec2.run_instances(
+        ImageId="ami-12345678",
+        MinCount=count,
+        MaxCount=count,
+        SubnetId=cluster.subnet,
+        SecurityGroupIds=[cluster.node_group],
+        TagSpecifications=[{"ResourceType": "instance", "Tags": owned}],
+    )["Instances"]
+    cluster.instances = {i["PrivateDnsName"]: i["InstanceId"] for i in made}
+    return cluster
+
+
+def cloud_conf(cluster: AwsCluster, folder: Path) -> Path:
+    """The manager's cloud.conf: everything it would otherwise ask the metadata service."""
+    path = folder / "cloud.conf"
+    path.write_text(
+        "[Global]\n"
+        f"Region = {cluster.region}\n"
+        f"VPC = {cluster.vpc}\n"
+        f"SubnetID = {cluster.subnet}\n"
+        f"KubernetesClusterID = {cluster.cluster_id}\n"
+    )
+    return path
+
+
+def manager_argv(binary: str, conf: Path, kubeconfig: str, controllers: str) -> list[str]:
+    """The upstream manager with `controllers` (sidecar mode: its service controller off)."""
+    return [
+        binary,
+        "--cloud-provider=aws",
+        f"--cloud-config={conf}",
+        f"--kubeconfig={kubeconfig}",
+        controllers,
+        "--leader-elect=false",
+        "--use-service-account-credentials=false",
+        "--configure-cloud-routes=false",
+        "--secure-port=0",
+        "--webhook-secure-port=0",
+    ]
+
+
+def manager_env(cluster: AwsCluster) -> dict[str, str]:
+    """The SDK's settings: moto's endpoint, dummy keys, no metadata service."""
+    return {
+        "AWS_ENDPOINT_URL": cluster.endpoint,
+        "AWS_REGION": cluster.region,
+        "AWS_ACCESS_KEY_ID": "sidecar",
+        "AWS_SECRET_ACCESS_KEY": "sidecar",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def register_node(kube: KubeClient, name: str) -> None:
+    """A Node as an external-cloud kubelet registers it: Ready, tainted, nothing cloud-made."""
+    body = {
+        "metadata": {"name": name},
+        "spec": {"taints": [{"key": UNINITIALIZED, "value": "true", "effect": "NoSchedule"}]},
+        "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+    }
+    kube.request("POST", "/api/v1/nodes", query={"fieldManager": TEST_MANAGER}, body=body)
+
+
+def initialized(kube: KubeClient, name: str) -> bool:
+    """Whether the manager has filled the Node in: providerID, addresses, taint gone."""
+    node = kube.request("GET", f"/api/v1/nodes/{name}")
+    taints = [t["key"] for t in node["spec"].get("taints", [])]
+    filled = node["spec"].get("providerID") and node["status"].get("addresses")
+    return bool(filled) and UNINITIALIZED not in taints
+
+
+def load_balancers(cluster: AwsCluster) -> JSON:
+    """The NLBs and target groups in moto, with each group's registered instances."""
+    elbv2 = cluster.elbv2()
+    groups = elbv2.describe_target_groups()["TargetGroups"]
+    return {
+        "nlbs": [lb["LoadBalancerArn"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]],
+        "targets": {
+            group["TargetGroupArn"]: sorted(
+                t["Target"]["Id"]
+                for t in elbv2.describe_target_health(TargetGroupArn=group["TargetGroupArn"])[
+                    "TargetHealthDescriptions"
+                ]
+            )
+            for group in groups
+        },
+    }
