@@ -16,14 +16,15 @@ from collections.abc import Iterator
 import pytest
 
 from devenv.env import down, up
-from devenv.procs import EnvError
+from devenv.procs import EnvError, run_script
 from devenv.state import EnvState, load, state_dir
 from lbcontroller.kube import KubeClient, NotFound, load_configuration
 from tests.helm.chart import Helm, HelmMissing, build_helm
 from tests.support.objects import Nodes
+from tests.support.upstream_aws import BUILD_SCRIPT as UPSTREAM_AWS_SCRIPT
 
 # Fixtures that need the local environment or a Go-built tool (`make prereqs`).
-NEEDS_SETUP = frozenset({"devenv", "helm"})
+NEEDS_SETUP = frozenset({"devenv", "helm", "image", "upstream_aws"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -120,3 +121,12 @@ def gce_url(state: EnvState) -> str:
 def aws_endpoint(devenv: EnvState) -> str:
     """The AWS stand-in AWS_BACKEND names (moto by default), emptied before the test."""
     return aws_backend_url(devenv, devenv.env.get("AWS_BACKEND", "moto"))
+
+
+@pytest.fixture(scope="session")
+def upstream_aws() -> str:
+    """The upstream aws-cloud-controller-manager binary (scripts/build-upstream-aws.sh)."""
+    try:
+        return run_script(UPSTREAM_AWS_SCRIPT)
+    except EnvError as exc:
+        pytest.fail(f"aws-cloud-controller-manager could not be built: {exc}")

@@ -1,14 +1,12 @@
-"""Fixtures of the image tests: the image `make image` builds, the upstream
-aws-cloud-controller-manager `make prereqs` builds (each built on first use and cached by its
-script; never skipped), and podman's environment here."""
+"""Fixtures of the image tests: the image `make image` builds (built on first use and cached
+by its script; never skipped) and podman's environment here."""
 
 from __future__ import annotations
 
 import pytest
 
-from devenv.procs import EnvError, run_script
+from devenv.procs import EnvError
 from tests.image.podman import build_image, podman_env
-from tests.image.upstream import BUILD_SCRIPT as UPSTREAM_SCRIPT
 
 
 @pytest.fixture(scope="session")
@@ -27,12 +25,3 @@ def podman() -> dict[str, str]:
         return podman_env()
     except EnvError as exc:
         pytest.fail(f"podman could not be set up: {exc}")
-
-
-@pytest.fixture(scope="session")
-def upstream_aws() -> str:
-    """The upstream aws-cloud-controller-manager binary (scripts/build-upstream-aws.sh)."""
-    try:
-        return run_script(UPSTREAM_SCRIPT)
-    except EnvError as exc:
-        pytest.fail(f"aws-cloud-controller-manager could not be built: {exc}")

@@ -30,7 +30,9 @@ from tests.helm.chart import CHART, Helm, sidecar_pod
 from tests.image.chartpod import in_cluster_env, install, pod_files
 from tests.image.podman import Container, run_args
 from tests.image.podman import start as start_container
-from tests.image.upstream import (
+from tests.support.harness import wait_for, wait_for_ingress
+from tests.support.objects import Nodes, delete_service, get_service
+from tests.support.upstream_aws import (
     TEST_MANAGER,
     AwsCluster,
     cloud_conf,
@@ -41,8 +43,6 @@ from tests.image.upstream import (
     register_node,
     seed_cluster,
 )
-from tests.support.harness import wait_for, wait_for_ingress
-from tests.support.objects import Nodes, delete_service, get_service
 
 pytestmark = pytest.mark.integration
 SIDECAR = CHART / "ci" / "sidecar-values.yaml"

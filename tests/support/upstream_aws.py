@@ -1,4 +1,4 @@
-"""The real upstream aws-cloud-controller-manager, for the sidecar test.
+"""The real upstream aws-cloud-controller-manager, for the tests that run it beside us.
 
 Where it sits: `scripts/build-upstream-aws.sh` builds the binary once into the cache (`make
 prereqs` runs it too); this module seeds moto the way the upstream manager needs to find its
