@@ -4,7 +4,8 @@ An NLB named `a` + the Service's UID, tagged with upstream's cluster id and serv
 behind a `k8s-…` target group, its client rule and the ICMP MTU rule on the nodes' group
 (described as upstream describes them): with `upstreamClusterId` naming that cluster id it is
 adopted (the client rule taken over in place, same rule id), and deleting the Service leaves
-nothing of either; when the cluster ids differ it is a look-alike, never touched.
+nothing of either; when the cluster ids differ it is a look-alike, never touched; one whose
+Service is gone is listed for `gc`, and deleting that ref removes it with its group and rules.
 """
 
 from __future__ import annotations
@@ -139,3 +140,17 @@ def test_an_upstream_nlb_of_another_cluster_id_is_a_look_alike(world: World) -> 
     assert len(world.elbv2.describe_target_groups()["TargetGroups"]) == 1
     assert set(rules) <= set(_rules(world))
     assert provider.list_owned() == []
+
+
+def test_gc_deletes_an_upstream_nlb_whose_service_is_gone(world: World) -> None:
+    svc = _svc()
+    arn = _seed(world, svc)
+    provider = provider_for(world, cluster=CLUSTER, upstream_cluster_id=LEGACY)
+
+    (owned,) = provider.list_owned()
+    assert owned.cloud_id == arn and owned.ref.service_key == svc.key
+    provider.ensure_deleted(owned.ref)  # what `lbcontroller gc` does with an orphan
+
+    assert world.elbv2.describe_load_balancers()["LoadBalancers"] == []
+    assert world.elbv2.describe_target_groups()["TargetGroups"] == []
+    assert _rules(world) == {}
