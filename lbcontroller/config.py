@@ -89,6 +89,11 @@ class AwsProvider(_ProviderBase):
     vpc_id: str | None = None
     subnets: list[str] = Field(default_factory=list)
     node_security_group: str | None = None
+    upstream_cluster_id: str | None = Field(
+        default=None,
+        description="the KubernetesClusterID of the cloud-provider-aws whose load balancers "
+        "are adopted (its kubernetes.io/cluster/<id> tag); default: clusterName",
+    )
 
 
 class GcpProvider(_ProviderBase):

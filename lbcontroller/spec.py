@@ -48,6 +48,11 @@ class LoadBalancerRef:
     namespace: str
     service: str
     name: str
+    # The Service's UID when known (a ref rebuilt from cloud tags may carry only what an
+    # upstream name keeps of it, or nothing): a provider finds the load balancer an upstream
+    # cloud controller named from it. It names no load balancer of ours, so refs to the same
+    # load balancer are equal whether or not they carry it.
+    uid: str = dataclasses.field(default="", compare=False)
 
     @property
     def service_key(self) -> str:
@@ -192,4 +197,5 @@ def ref_for(cluster: str, service: Service) -> LoadBalancerRef:
         namespace=service.namespace,
         service=service.name,
         name=lb_name(cluster, service.namespace, service.name),
+        uid=service.uid,
     )

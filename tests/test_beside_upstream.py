@@ -14,50 +14,24 @@ from pathlib import Path
 
 import pytest
 
-from devenv.procs import Proc, start, stop, wait_ready
+from devenv.procs import stop
 from devenv.state import EnvState
-from lbcontroller.config import AwsProvider
 from lbcontroller.kube import KubeClient
-from lbcontroller.metrics import Metrics
 from lbcontroller.model import FINALIZER, TAKEN_OVER_FINALIZERS
-from lbcontroller.provider import Provider
-from lbcontroller.registry import factory_for
 from tests.conftest import aws_backend_url
 from tests.support.harness import make_controller, running, wait_for, wait_for_ingress
 from tests.support.objects import Nodes, create_service, delete_service, get_service
 from tests.support.upstream_aws import (
-    AwsCluster,
-    cloud_conf,
+    lbcontroller_provider,
     load_balancers,
-    manager_argv,
-    manager_env,
     seed_cluster,
+    service_controller,
 )
 
 pytestmark = pytest.mark.integration
 REGION = "us-east-1"
 UPSTREAM_FINALIZER = "service.kubernetes.io/load-balancer-cleanup"
 NAMES = ("one", "two", "three")
-
-
-def _provider(cluster: AwsCluster) -> Provider:
-    config = AwsProvider(
-        type="aws",
-        name="aws-beside",
-        region=REGION,
-        endpoint=cluster.endpoint,
-        subnets=[cluster.subnet],
-        node_security_group=cluster.node_group,
-    )
-    return factory_for("aws")(config, cluster=cluster.cluster_id, metrics=Metrics())
-
-
-def _service_controller(binary: str, cluster: AwsCluster, kubeconfig: str, logs: Path) -> Proc:
-    argv = manager_argv(binary, cloud_conf(cluster, logs), kubeconfig, "--controllers=service")
-    manager = start("aws-ccm", argv, logs=logs, env=manager_env(cluster))
-    started = 'Started "service-lb-controller"'
-    wait_ready(manager, lambda: started in Path(manager.log).read_text(), timeout=60)
-    return manager
 
 
 def _control_service_let_go(kube: KubeClient, namespace: str) -> None:
@@ -84,8 +58,9 @@ def test_a_ccm_service_controller_beside_us_never_lets_our_services_go(
     cluster = seed_cluster(aws_backend_url(devenv, "moto"), REGION, f"c-{namespace}")
     for i, instance in enumerate(cluster.instances.values()):
         nodes.add(str(i), provider_id=f"aws:///{REGION}a/{instance}", ip=f"10.20.1.{10 + i}")
-    provider, lb_class = _provider(cluster), f"lbcontroller.io/aws-{namespace}"
-    manager = _service_controller(upstream_aws, cluster, devenv.env["KUBECONFIG"], tmp_path)
+    provider = lbcontroller_provider(cluster, "aws-beside")
+    lb_class = f"lbcontroller.io/aws-{namespace}"
+    manager = service_controller(upstream_aws, cluster, devenv.env["KUBECONFIG"], tmp_path)
     try:
         with running(make_controller(kube, {"aws": (provider, lb_class)})):
             for name in NAMES:

@@ -31,5 +31,6 @@ def build(config: AwsProvider, *, cluster: str, metrics: Metrics) -> Provider:
         networks=Networks(api=api, vpc_id=config.vpc_id),
         node_group=config.node_security_group,
         default_subnets=tuple(config.subnets),
+        upstream_cluster=config.upstream_cluster_id or cluster,
     )
     return AwsLoadBalancers(name=config.name, cluster=cluster, context=context)

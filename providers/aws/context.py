@@ -64,3 +64,4 @@ class Context:
     networks: Networks
     node_group: str | None  # rules for NodePorts go here; None: the operator opens them
     default_subnets: tuple[str, ...]
+    upstream_cluster: str  # the cluster id in the tags of what cloud-provider-aws made

@@ -13,6 +13,9 @@ then either converges everything or, while the fingerprint tag matches, only the
   state costs two reads: the ELB's description (which lists its instances) and its tags.
 A new load balancer's rules on the nodes' group go in before it is created, so a group with
 no room for them refuses the Service before anything is made.
+- an NLB the upstream controller made for the Service (`nlb.find`) is adopted first: our
+  marks are added (an `adopt` entry in a plan), then the full converge runs in place; its
+  upstream target groups and rules are replaced by ours (`target_groups`, `security_groups`).
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ from providers.aws.desired import Desired, fingerprint
 from providers.aws.ownership import (
     FINGERPRINT,
     Found,
+    adoption_marks,
     changed,
     endpoints,
     made_key,
+    owned_by,
     status_key,
     to_list,
 )
@@ -81,16 +86,20 @@ def ensure_nlb(
     """Converge the NLB of `d` with `wanted` instances behind every group."""
     api, made = ctx.api, journal.made
     network, print_ = _network(ctx, d)
-    found = nlb.find(api, d.ref)
+    found = nlb.find(api, d.ref, upstream_cluster=ctx.upstream_cluster)
     if found is not None and nlb.must_recreate(found, d):
         teardown.delete_nlb(ctx, journal, found, d.ref)
         found = None
+    adoption = [] if found is None else nlb.adopt(api, made, found, d.ref)
+    journal.do(adoption)
     if found is None:
         teardown.remove_classic(ctx, journal, d.ref)
         _nlb_rules(ctx, journal, d, network)  # first: a group with no room refuses early
         journal.do([nlb.create(api, made, d)])
     lb: Id = New(made_key(d.ref)) if found is None else found.id
     tags = nlb.created_tags(d) if found is None else found.tags
+    if adoption:
+        tags = {**tags, **adoption_marks(d.ref)}
     current = [] if found is None else nlb.listeners(api, found.id)
     if tags.get(FINGERPRINT) == print_ and not verify:
         arns: list[Id] = list(nlb.forwarded(current))
@@ -110,8 +119,8 @@ def nlb_targets(
     ctx: Context, d: Desired, wanted: frozenset[str], *, journal: Journal
 ) -> Outcome | None:
     """Only the targets of an existing NLB (nothing when there is none yet)."""
-    found = nlb.find(ctx.api, d.ref)
-    if found is None:
+    found = nlb.find(ctx.api, d.ref, upstream_cluster=ctx.upstream_cluster)
+    if found is None or not owned_by(found.tags, d.ref):  # upstream's: adopted by ensure
         return None
     arns: list[Id] = list(nlb.forwarded(nlb.listeners(ctx.api, found.id)))
     _targets(ctx, journal, arns, wanted)
@@ -140,8 +149,10 @@ def _converge_nlb(
 ) -> list[Id]:
     api, made = ctx.api, journal.made
     journal.do(nlb.settings(api, made, lb=lb, found=found, d=d))
+    upstream_lb = None
     if found is not None:
-        _nlb_rules(ctx, journal, d, network)
+        upstream_lb = found.raw["LoadBalancerName"] if nlb.upstream_made(found, d.ref) else None
+        _nlb_rules(ctx, journal, d, network, upstream_lb=upstream_lb)
     attached = [] if sweep else target_groups.describe(api, nlb.forwarded(current))
     groups = target_groups.converge(
         api, made, d=d, vpc_id=network.vpc_id, attached=attached, sweep=sweep
@@ -152,25 +163,40 @@ def _converge_nlb(
         nlb.listener_steps(api, made, lb=lb, current=current, groups=d.groups, arns=groups.arns)
     )
     journal.do(target_groups.delete_stale(api, made, groups))
+    if upstream_lb is not None:
+        theirs = target_groups.upstream_of(api, nlb.forwarded(current), d.ref, ctx.upstream_cluster)
+        journal.do([target_groups.delete(api, made, arn) for arn in theirs])
     return list(groups.arns.values())
 
 
 def _rules(
-    ctx: Context, journal: Journal, d: Desired, group_id: Id, wanted: dict[str, frozenset[Any]]
+    ctx: Context,
+    journal: Journal,
+    d: Desired,
+    group_id: Id,
+    wanted: dict[str, frozenset[Any]],
+    upstream_lb: str | None = None,
 ) -> None:
     """Converge our rules on one group; one worker at a time (a read-modify-write)."""
     with security_groups.LOCK:
         steps = security_groups.steps(
-            ctx.api, journal.made, group_id=group_id, wanted=wanted, own=marker(d.ref)
+            ctx.api,
+            journal.made,
+            group_id=group_id,
+            wanted=wanted,
+            own=marker(d.ref),
+            upstream_lb=upstream_lb,
         )
         journal.do(steps)
 
 
-def _nlb_rules(ctx: Context, journal: Journal, d: Desired, network: Network) -> None:
+def _nlb_rules(
+    ctx: Context, journal: Journal, d: Desired, network: Network, upstream_lb: str | None = None
+) -> None:
     if ctx.node_group is not None:
         own, shared = nlb_rules(d, network.cidrs)
         wanted = {marker(d.ref): own, shared_marker(d.ref.cluster): shared}
-        _rules(ctx, journal, d, ctx.node_group, wanted)
+        _rules(ctx, journal, d, ctx.node_group, wanted, upstream_lb)
 
 
 def ensure_classic(

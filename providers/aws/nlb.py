@@ -1,16 +1,20 @@
 """A Network Load Balancer: find, create, delete, its own settings, and its listeners.
 
 Where it sits: `converge` finds the NLB by name and keeps it only if its tags say it is
-ours; asks `create` for the step that makes it when absent (its ARN is then `New` until the
-step has run) and `settings` for subnets and attributes in place; after the target groups
-exist and hold their targets, `listener_steps` makes the listeners forward each port to its
-group: matched first by port, then the leftover listeners are moved to the leftover ports
-with ModifyListener (no gap for the rest of the Service), and only what is still left over is
-created or deleted. Its target groups are `target_groups`.
+ours, or else finds the one the upstream controller named from the Service's UID (kept only
+if upstream's tags tie it to this cluster and Service: `ownership.adoptable`) and `adopt`s it
+in place, name, ARN and DNS name unchanged; asks `create` for the step that makes it when
+absent (its ARN is then `New` until the step has run) and `settings` for subnets and
+attributes in place; after the target groups exist and hold their targets, `listener_steps`
+makes the listeners forward each port to its group: matched first by port, then the
+leftover listeners are moved to the leftover ports with ModifyListener (no gap for the rest
+of the Service), and only what is still left over is created or deleted. Its target groups
+are `target_groups`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,12 +25,16 @@ from providers.aws.desired import Desired, Group
 from providers.aws.ownership import (
     EIPS,
     Found,
+    adoptable,
+    adoption_marks,
     elbv2_tags,
     endpoints,
     made_key,
+    owned_by,
     pick_owned,
     status_key,
     to_list,
+    upstream_name,
 )
 from providers.aws.target_groups import PROTOCOLS
 
@@ -46,13 +54,50 @@ def _found(raw: Any, tags: dict[str, str]) -> Found:
     )
 
 
-def find(api: Api, ref: LoadBalancerRef, *, strict: bool = True) -> Found | None:
-    """Our NLB for `ref`, None when absent (or, not `strict`, when not ours)."""
-    found = api.maybe("LoadBalancerNotFound", api.elbv2.describe_load_balancers, Names=[ref.name])
+def _named(api: Api, name: str) -> list[Found]:
+    found = api.maybe("LoadBalancerNotFound", api.elbv2.describe_load_balancers, Names=[name])
     lbs = [] if found is None else found["LoadBalancers"]
     tags = elbv2_tags(api, [lb["LoadBalancerArn"] for lb in lbs])
-    candidates = [_found(lb, tags.get(lb["LoadBalancerArn"], {})) for lb in lbs]
-    return pick_owned(candidates, ref, strict=strict)
+    return [_found(lb, tags.get(lb["LoadBalancerArn"], {})) for lb in lbs]
+
+
+def find(
+    api: Api, ref: LoadBalancerRef, *, upstream_cluster: str, strict: bool = True
+) -> Found | None:
+    """Our NLB for `ref`, else the one upstream made for it (adopted or not), else None.
+
+    Not `strict`: our name taken by an NLB not ours is None too. A look-alike under the
+    upstream name (without upstream's tags for this cluster and Service) is never returned.
+    """
+    named = _named(api, ref.name)
+    found = pick_owned(named, ref, strict=False)
+    if found is None and ref.uid:
+        legacy = _named(api, upstream_name(ref.uid))
+        found = next(
+            (f for f in legacy if owned_by(f.tags, ref) or adoptable(f, ref, upstream_cluster)),
+            None,
+        )
+    return found if found is not None else pick_owned(named, ref, strict=strict)
+
+
+def adopt(api: Api, made: Made, found: Found, ref: LoadBalancerRef) -> list[Step]:
+    """Mark an NLB upstream made as ours (nothing when it already is), shown as `adopt`."""
+    if owned_by(found.tags, ref):
+        return []
+    step = api.step(
+        made,
+        api.elbv2.add_tags,
+        ResourceArns=[found.id],
+        Tags=to_list(adoption_marks(ref)),
+    )
+    detail = f"made by cloud-provider-aws, kept in place: {found.raw['DNSName']}"
+    change = dataclasses.replace(step.change, action="adopt", detail=detail)
+    return [dataclasses.replace(step, change=change)]
+
+
+def upstream_made(found: Found, ref: LoadBalancerRef) -> bool:
+    """Whether `found` bears upstream's name for `ref` (upstream's leftovers may remain)."""
+    return bool(ref.uid) and found.raw.get("LoadBalancerName") == upstream_name(ref.uid)
 
 
 def created_tags(d: Desired) -> dict[str, str]:

@@ -7,10 +7,19 @@ anything; the provider's `list_owned` rebuilds refs with `ref_from`. Tags are re
 resources a call (the ELB APIs' limit); the listings are paged (capped in `Api.collect`).
 Target groups of ours whose load balancer is gone (a teardown cut short) are listed under
 their Service's ref too, so that `gc` finds and deletes them.
+
+The upstream aws-cloud-controller-manager names a Service's load balancer `a` + its UID
+without dashes, cut to 32 characters, and tags it `kubernetes.io/cluster/<its cluster id>=
+owned` and `kubernetes.io/service-name=<ns>/<name>`. Such an NLB, with both tags matching,
+is adoptable (`made_by_upstream`): `converge` adds our marks plus the Service's UID
+(`SERVICE_UID`, so that a ref rebuilt from tags still finds it by its upstream name). One
+whose Service is gone is listed for `gc` under its Service's ref, its UID as much as the name
+keeps.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,7 +41,10 @@ MANAGER = "lbcontroller"
 FINGERPRINT = "lbcontroller.io/fingerprint"
 # Elastic IP allocations can only be chosen at creation: recorded here to notice a change.
 EIPS = "lbcontroller.io/eip-allocations"
+# On an adopted load balancer: the UID its name was made from (see the module's docstring).
+SERVICE_UID = "lbcontroller.io/service-uid"
 TAG_BATCH = 20
+UPSTREAM_NAME = re.compile(r"a[0-9a-f]{31}")
 
 
 def cluster_key(cluster: str) -> str:
@@ -64,20 +76,83 @@ def owned_by(tags: Mapping[str, str], ref: LoadBalancerRef) -> bool:
     return owned_by_cluster(tags, ref.cluster) and tags.get(SERVICE_NAME) == ref.service_key
 
 
+def upstream_name(uid: str) -> str:
+    """The name the upstream controller gives a Service's load balancer."""
+    return ("a" + uid.replace("-", ""))[:32]
+
+
+def made_by_upstream(name: str, tags: Mapping[str, str], upstream_cluster: str) -> bool:
+    """Whether an upstream controller of this cluster made the load balancer `name`."""
+    return (
+        UPSTREAM_NAME.fullmatch(name) is not None
+        and tags.get(cluster_key(upstream_cluster)) == "owned"
+        and bool(tags.get(SERVICE_NAME))
+    )
+
+
+def upstream_tied(tags: Mapping[str, str], ref: LoadBalancerRef, upstream_cluster: str) -> bool:
+    """Whether upstream's tags (and not ours) tie a resource to this cluster and `ref`'s Service."""
+    return (
+        tags.get(cluster_key(upstream_cluster)) == "owned"
+        and tags.get(SERVICE_NAME) == ref.service_key
+        and MANAGED_BY not in tags
+    )
+
+
+def adoptable(found: Found, ref: LoadBalancerRef, upstream_cluster: str) -> bool:
+    """Whether `found` is what upstream made for exactly `ref`'s Service in this cluster."""
+    name = found.raw.get("LoadBalancerName", "")
+    return (
+        bool(ref.uid)
+        and upstream_name(ref.uid) == name
+        and made_by_upstream(name, found.tags, upstream_cluster)
+        and upstream_tied(found.tags, ref, upstream_cluster)
+    )
+
+
+def adoption_marks(ref: LoadBalancerRef) -> dict[str, str]:
+    """The tags that make an upstream-made load balancer ours (with the UID it was named from)."""
+    return ownership(ref) | {SERVICE_UID: ref.uid}
+
+
 def ref_from(
     tags: Mapping[str, str], *, cluster: str, name: str | None = None
 ) -> LoadBalancerRef | None:
     """The ref of an owned resource, or None when its tags are incomplete.
 
     `name` is the load balancer's own name; a child resource (a target group) passes none and
-    gets the name the Service's load balancer has.
+    gets the name the Service's load balancer has, as does an adopted load balancer (its UID
+    tag finds it by its upstream name).
     """
     namespace, sep, service = tags.get(SERVICE_NAME, "").partition("/")
     if not (owned_by_cluster(tags, cluster) and sep and namespace and service):
         return None
-    if name is None:
+    uid = tags.get(SERVICE_UID, "")
+    if name is None or uid:
         name = lb_name(cluster, namespace, service)
-    return LoadBalancerRef(cluster=cluster, namespace=namespace, service=service, name=name)
+    return LoadBalancerRef(
+        cluster=cluster, namespace=namespace, service=service, name=name, uid=uid
+    )
+
+
+def upstream_ref(
+    name: str, tags: Mapping[str, str], *, cluster: str, upstream_cluster: str
+) -> LoadBalancerRef | None:
+    """The ref of a load balancer upstream made that we have not adopted.
+
+    Its UID is what the name keeps of the Service's (all but the last character), enough to
+    find it again by that name (`upstream_name`).
+    """
+    namespace, sep, service = tags.get(SERVICE_NAME, "").partition("/")
+    if not (made_by_upstream(name, tags, upstream_cluster) and sep and namespace and service):
+        return None
+    return LoadBalancerRef(
+        cluster=cluster,
+        namespace=namespace,
+        service=service,
+        name=lb_name(cluster, namespace, service),
+        uid=name[1:],
+    )
 
 
 def to_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
@@ -170,9 +245,12 @@ def all_target_groups(api: Api) -> list[Any]:
     return api.collect(api.elbv2.describe_target_groups, "TargetGroups", PageSize=400)
 
 
-def list_owned(api: Api, *, cluster: str) -> list[OwnedLoadBalancer]:
-    """Our NLBs (cloud_id: ARN), classic ELBs (`elb/<name>`) and stray groups (`tg/<name>`)."""
-    out = _nlbs(api, cluster) + _classics(api, cluster)
+def list_owned(api: Api, *, cluster: str, upstream_cluster: str) -> list[OwnedLoadBalancer]:
+    """Our NLBs (cloud_id: ARN), classic ELBs (`elb/<name>`) and stray groups (`tg/<name>`).
+
+    NLBs the upstream controller made for this cluster are listed too: `gc` can clean them.
+    """
+    out = _nlbs(api, cluster, upstream_cluster) + _classics(api, cluster)
     listed = {item.ref for item in out}
     for item in _groups(api, cluster):
         if item.ref not in listed:
@@ -181,14 +259,16 @@ def list_owned(api: Api, *, cluster: str) -> list[OwnedLoadBalancer]:
     return sorted(out, key=lambda item: (item.ref.service_key, item.cloud_id))
 
 
-def _nlbs(api: Api, cluster: str) -> list[OwnedLoadBalancer]:
+def _nlbs(api: Api, cluster: str, upstream_cluster: str) -> list[OwnedLoadBalancer]:
     nlbs = api.collect(api.elbv2.describe_load_balancers, "LoadBalancers", PageSize=400)
     names = {
         lb["LoadBalancerArn"]: lb["LoadBalancerName"] for lb in nlbs if lb["Type"] == "network"
     }
     out = []
     for arn, tags in elbv2_tags(api, sorted(names)).items():
-        ref = ref_from(tags, cluster=cluster, name=names[arn])
+        ref = ref_from(tags, cluster=cluster, name=names[arn]) or upstream_ref(
+            names[arn], tags, cluster=cluster, upstream_cluster=upstream_cluster
+        )
         if ref is not None:
             out.append(OwnedLoadBalancer(ref=ref, cloud_id=arn))
     return out

@@ -121,5 +121,7 @@ class AwsLoadBalancers:
         teardown.remove_everything(self._ctx, Journal(apply=True), ref)
 
     def list_owned(self) -> Sequence[OwnedLoadBalancer]:
-        """Every NLB and classic ELB tagged as owned by this cluster."""
-        return list_owned(self._ctx.api, cluster=self._cluster)
+        """Every NLB and classic ELB tagged as owned by this cluster, and upstream's NLBs."""
+        return list_owned(
+            self._ctx.api, cluster=self._cluster, upstream_cluster=self._ctx.upstream_cluster
+        )

@@ -16,6 +16,12 @@ Each rule we add carries our marker twice: as its description (for people) and a
 on a group reference may not). Rules anyone else wrote are never revoked, and an equal rule
 of theirs is not added again. Our own group is deleted after the ELB, retried while AWS
 still sees it in use (DependencyViolation is transient in `api`).
+The upstream aws-cloud-controller-manager marks an NLB's rules on the nodes' group by their
+description only: `kubernetes.io/rule/nlb/client=<lb>` (NodePorts to the client ranges),
+`kubernetes.io/rule/nlb/health=<lb>` (health ports to the VPC), and one shared ICMP
+`kubernetes.io/rule/nlb/mtu` rule per client range. When we adopt its NLB, its rules equal to
+ones we want are taken over in place (tagged with our marker: no gap in traffic), the rest
+are revoked once ours are in, and its MTU rules go with the last of its client rules.
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
     from mypy_boto3_ec2.type_defs import IpPermissionTypeDef
 
 RULE_OWNER = "lbcontroller.io/rule-owner"
+UPSTREAM_CLIENT = "kubernetes.io/rule/nlb/client="
+UPSTREAM_HEALTH = "kubernetes.io/rule/nlb/health="
+UPSTREAM_MTU = "kubernetes.io/rule/nlb/mtu"
 # Workers converge one group at a time (a read-modify-write), so two Services never both add
 # the cluster's shared rule; one added by another process meanwhile counts as added.
 LOCK = threading.Lock()
@@ -111,7 +120,17 @@ def _owner(item: Mapping[str, Any]) -> str:
     return next((t["Value"] for t in item.get("Tags", []) if t["Key"] == RULE_OWNER), "")
 
 
-def _current(api: Api, group_id: Id) -> list[tuple[Rule | None, str, str]]:
+@dataclass(frozen=True, slots=True)
+class Current:
+    """A rule on a group as read: `rule` None when it is none we write (ICMP, egress...)."""
+
+    rule: Rule | None
+    id: str
+    owner: str  # our marker from its tag, "" when not ours
+    description: str
+
+
+def _current(api: Api, group_id: Id) -> list[Current]:
     if isinstance(group_id, New):  # a group this run is about to create has no rules
         return []
     items = api.collect(
@@ -119,7 +138,41 @@ def _current(api: Api, group_id: Id) -> list[tuple[Rule | None, str, str]]:
         "SecurityGroupRules",
         Filters=[{"Name": "group-id", "Values": [group_id]}],
     )
-    return [(_parse(i), i["SecurityGroupRuleId"], _owner(i)) for i in items]
+    return [
+        Current(_parse(i), i["SecurityGroupRuleId"], _owner(i), i.get("Description", ""))
+        for i in items
+    ]
+
+
+def _upstream(current: list[Current], lb_name: str) -> list[Current]:
+    """The rules upstream wrote for its NLB `lb_name` and nobody has taken over."""
+    marks = (UPSTREAM_CLIENT + lb_name, UPSTREAM_HEALTH + lb_name)
+    return [c for c in current if not c.owner and c.description in marks]
+
+
+def _mtu_leftovers(current: list[Current], gone: set[str]) -> list[str]:
+    """Upstream's MTU rules, once no client rule of upstream's remains besides `gone`."""
+    clients = [
+        c
+        for c in current
+        if not c.owner and c.description.startswith(UPSTREAM_CLIENT) and c.id not in gone
+    ]
+    if clients:
+        return []
+    return [c.id for c in current if not c.owner and c.description == UPSTREAM_MTU]
+
+
+def _take_over(api: Api, made: Made, taken: Mapping[str, str]) -> list[Step]:
+    """Tag upstream's rules (id -> our marker) as ours, in place."""
+    return [
+        api.step(
+            made,
+            api.ec2.create_tags,
+            Resources=sorted(rid for rid, m in taken.items() if m == mark),
+            Tags=[{"Key": RULE_OWNER, "Value": mark}],
+        )
+        for mark in sorted(set(taken.values()))
+    ]
 
 
 def _is_group(source: Id) -> bool:
@@ -192,28 +245,49 @@ def _revoke(api: Api, made: Made, group_id: Id, rule_ids: list[str]) -> list[Ste
 
 
 def steps(
-    api: Api, made: Made, *, group_id: Id, wanted: Mapping[str, frozenset[Rule]], own: str
+    api: Api,
+    made: Made,
+    *,
+    group_id: Id,
+    wanted: Mapping[str, frozenset[Rule]],
+    own: str,
+    upstream_lb: str | None = None,
 ) -> list[Step]:
     """Revoke what `own` no longer wants, then add the missing `wanted` rules (marker -> rules).
 
     Revoking first frees the room a replaced range needs in a group near its quota (a stale
     rule never carries traffic the Service still wants). Rules under other markers (the
-    cluster's shared ones) are added but never revoked here. Run these under `LOCK`.
+    cluster's shared ones) are added but never revoked here. `upstream_lb`: the adopted NLB
+    whose upstream rules are taken over or, once ours are in, revoked. Run under `LOCK`.
     """
     current = _current(api, group_id)
     keep = wanted.get(own, frozenset())
     out = _revoke(
-        api, made, group_id, [rid for rule, rid, d in current if d == own and rule not in keep]
+        api, made, group_id, [c.id for c in current if c.owner == own and c.rule not in keep]
     )
-    present = {rule for rule, _, _ in current}
+    theirs = _upstream(current, upstream_lb) if upstream_lb else []
+    taken = {c.id: m for c in theirs for m, rules in wanted.items() if c.rule in rules}
+    out += _take_over(api, made, taken)
+    present = {c.rule for c in current}
     for mark, rules in wanted.items():
         out += _authorize(api, made, group_id, rules - present, mark, ours=mark == own)
-    return out
+    dropped = [c.id for c in theirs if c.id not in taken]
+    leftovers = _mtu_leftovers(current, set(taken) | set(dropped)) if theirs else []
+    return out + _revoke(api, made, group_id, dropped + leftovers)
 
 
 def revoke_ours(api: Api, made: Made, *, group_id: str, own: str) -> list[Step]:
     """Revoke every rule marked `own` (absent rules are fine)."""
-    return _revoke(api, made, group_id, [rid for _, rid, d in _current(api, group_id) if d == own])
+    current = _current(api, group_id)
+    return _revoke(api, made, group_id, [c.id for c in current if c.owner == own])
+
+
+def revoke_upstream(api: Api, made: Made, *, group_id: str, lb_name: str) -> list[Step]:
+    """Revoke the rules upstream wrote for its NLB `lb_name`, and its MTU rules when last."""
+    current = _current(api, group_id)
+    theirs = [c.id for c in _upstream(current, lb_name)]
+    leftovers = _mtu_leftovers(current, set(theirs)) if theirs else []
+    return _revoke(api, made, group_id, theirs + leftovers)
 
 
 def group_name(ref: LoadBalancerRef) -> str:

@@ -11,6 +11,10 @@ so does a converge after one was cut short (the fingerprint not written), so a c
 repointing a listener and deleting the old group, or in the middle of a teardown, leaves
 nothing behind. Creates and resyncs never sweep: the paged read grows with the region's
 groups.
+An NLB adopted from the upstream controller keeps its listeners, repointed to groups of ours
+(upstream's `k8s-<ns8>-<name8>-<hash10>` groups carry its health-check defaults, not the
+spec's); its groups that upstream's tags tie to the Service (`upstream_of`) are deleted after
+the listeners left them, like our stale ones.
 """
 
 from __future__ import annotations
@@ -24,7 +28,14 @@ from lbcontroller.spec import LoadBalancerRef
 from lbcontroller.steps import Made, Step
 from providers.aws.api import Api, Id, New
 from providers.aws.desired import Desired, Group, Health
-from providers.aws.ownership import all_target_groups, changed, elbv2_tags, owned_by, to_list
+from providers.aws.ownership import (
+    all_target_groups,
+    changed,
+    elbv2_tags,
+    owned_by,
+    to_list,
+    upstream_tied,
+)
 
 if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
     from mypy_boto3_elbv2.literals import ProtocolEnumType
@@ -64,6 +75,14 @@ def named_for(api: Api, ref: LoadBalancerRef) -> Named:
 def of_service(api: Api, ref: LoadBalancerRef) -> list[str]:
     """The ARNs of every group of ours for `ref`, attached to a listener or not."""
     return [tg["TargetGroupArn"] for tg in named_for(api, ref).ours(ref)]
+
+
+def upstream_of(
+    api: Api, arns: list[str], ref: LoadBalancerRef, upstream_cluster: str
+) -> list[str]:
+    """Those of `arns` (an adopted NLB's groups) that upstream made for `ref`'s Service."""
+    tags = elbv2_tags(api, arns)
+    return [arn for arn in arns if upstream_tied(tags.get(arn, {}), ref, upstream_cluster)]
 
 
 def delete(api: Api, made: Made, arn: str) -> Step:

@@ -88,7 +88,9 @@ def provider(world: World) -> AwsLoadBalancers:
     return provider_for(world, cluster=CLUSTER)
 
 
-def provider_for(world: World, *, cluster: str) -> AwsLoadBalancers:
+def provider_for(
+    world: World, *, cluster: str, upstream_cluster_id: str | None = None
+) -> AwsLoadBalancers:
     """A provider configured for the world, with generous rate limits."""
     config = AwsProvider(
         type="aws",
@@ -98,6 +100,7 @@ def provider_for(world: World, *, cluster: str) -> AwsLoadBalancers:
         subnets=list(world.subnets),
         node_security_group=world.node_group,
         rate_limits={"describe": FAST, "register": FAST, "modify": FAST},
+        upstream_cluster_id=upstream_cluster_id,
     )
     built = build(config, cluster=cluster, metrics=Metrics())
     assert isinstance(built, AwsLoadBalancers)

@@ -60,9 +60,14 @@ def make_controller(
     identity: str = "test",
     node_selector: dict[str, str] | None = None,
     cluster: str = CLUSTER,
+    default: str | None = None,
     **overrides: Any,
 ) -> Controller:
-    """A controller whose providers (name -> (provider, class)) serve only the given classes."""
+    """A controller whose providers (name -> (provider, class)) serve only the given classes.
+
+    `default`: the provider that also serves class-less Services (the config's
+    `defaultProvider`).
+    """
     routes = {
         name: Route(provider, SpecSettings(cluster=cluster, node_selector=node_selector or {}))
         for name, (provider, _) in providers.items()
@@ -70,7 +75,7 @@ def make_controller(
     classes = {cls: name for name, (_, cls) in providers.items()}
     return Controller(
         client=kube,
-        router=Router(routes=routes, classes=classes, default=None),
+        router=Router(routes=routes, classes=classes, default=default),
         settings=settings(**overrides),
         metrics=Metrics(),
         identity=identity,

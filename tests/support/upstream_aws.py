@@ -18,7 +18,12 @@ from typing import Any
 
 import boto3
 
+from devenv.procs import Proc, start, wait_ready
+from lbcontroller.config import AwsProvider
 from lbcontroller.kube import KubeClient
+from lbcontroller.metrics import Metrics
+from lbcontroller.provider import Provider
+from lbcontroller.registry import factory_for
 
 BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build-upstream-aws.sh"
 UNINITIALIZED = "node.cloudprovider.kubernetes.io/uninitialized"
@@ -103,6 +108,28 @@ def manager_argv(binary: str, conf: Path, kubeconfig: str, controllers: str) -> 
         "--secure-port=0",
         "--webhook-secure-port=0",
     ]
+
+
+def service_controller(binary: str, cluster: AwsCluster, kubeconfig: str, logs: Path) -> Proc:
+    """The manager with only its service controller on, started and ready."""
+    argv = manager_argv(binary, cloud_conf(cluster, logs), kubeconfig, "--controllers=service")
+    manager = start("aws-ccm", argv, logs=logs, env=manager_env(cluster))
+    started = 'Started "service-lb-controller"'
+    wait_ready(manager, lambda: started in Path(manager.log).read_text(), timeout=60)
+    return manager
+
+
+def lbcontroller_provider(cluster: AwsCluster, name: str) -> Provider:
+    """lbcontroller's AWS provider `name` on the seeded cluster (its nodes' group opened)."""
+    config = AwsProvider(
+        type="aws",
+        name=name,
+        region=cluster.region,
+        endpoint=cluster.endpoint,
+        subnets=[cluster.subnet],
+        node_security_group=cluster.node_group,
+    )
+    return factory_for("aws")(config, cluster=cluster.cluster_id, metrics=Metrics())
 
 
 def manager_env(cluster: AwsCluster) -> dict[str, str]:
