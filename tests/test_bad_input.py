@@ -28,7 +28,7 @@ from providers.aws import options as aws
 from providers.gcp import options as gcp
 from tests.aws.support import Calls
 from tests.conftest import aws_backend_url, gce_url
-from tests.gcefake.gce import PROJECT, REGION, Admin, Gce
+from tests.devenv.gcefake.gce import PROJECT, REGION, Admin, Gce
 from tests.gcp import views
 from tests.gcp.support import Tally
 from tests.support.harness import running, settings, wait_for, wait_for_ingress

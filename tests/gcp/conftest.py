@@ -15,8 +15,8 @@ from lbcontroller.metrics import Metrics
 from lbcontroller.model import Node
 from providers.gcp import build
 from providers.gcp.provider import GcpLoadBalancers
-from tests.gcefake.conftest import admin, gce, gce_fake_url, gce_session
-from tests.gcefake.gce import PROJECT, REGION, ZONES, Admin
+from tests.devenv.gcefake.conftest import admin, gce, gce_fake_url, gce_session
+from tests.devenv.gcefake.gce import PROJECT, REGION, ZONES, Admin
 
 from .support import CLUSTER, Tally, node_on
 

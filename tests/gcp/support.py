@@ -13,7 +13,7 @@ from typing import Any
 from lbcontroller.model import Node, Service, node_from_json, service_from_json
 from lbcontroller.spec import LoadBalancerSpec, SpecSettings, build_spec
 from providers.gcp.provider import GcpLoadBalancers
-from tests.gcefake.gce import PROJECT, Admin
+from tests.devenv.gcefake.gce import PROJECT, Admin
 
 CLUSTER = "test"
 READS = frozenset({"get", "list", "listInstances", "aggregatedList", "getHealth", "wait"})

@@ -14,7 +14,7 @@ from providers.gcp.desired import PROBER_RANGES
 from providers.gcp.options import ADDRESSES, SUBNET, TYPE
 from providers.gcp.ownership import read
 from providers.gcp.provider import GcpLoadBalancers
-from tests.gcefake.gce import PROJECT, REGION, Admin, Gce
+from tests.devenv.gcefake.gce import PROJECT, REGION, Admin, Gce
 
 from . import views
 from .conftest import make_provider

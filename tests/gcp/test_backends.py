@@ -9,7 +9,7 @@ import pytest
 
 from lbcontroller.model import Node
 from providers.gcp.provider import GcpLoadBalancers
-from tests.gcefake.gce import PROJECT, ZONES, Admin, Gce
+from tests.devenv.gcefake.gce import PROJECT, ZONES, Admin, Gce
 
 from . import views
 from .support import Tally, node_on, service, spec_of

@@ -7,7 +7,7 @@ import pytest
 from lbcontroller.model import Node
 from lbcontroller.spec import KUBE_PROXY_HEALTH_PORT
 from providers.gcp.provider import GcpLoadBalancers
-from tests.gcefake.gce import Gce
+from tests.devenv.gcefake.gce import Gce
 
 from . import views
 from .support import Tally, change, service, spec_of

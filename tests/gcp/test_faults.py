@@ -13,7 +13,7 @@ from lbcontroller.provider import LoadBalancerStatus
 from lbcontroller.spec import LoadBalancerSpec
 from providers.gcp.api import OperationFailed
 from providers.gcp.provider import GcpLoadBalancers
-from tests.gcefake.gce import ZONES, Admin, Gce
+from tests.devenv.gcefake.gce import ZONES, Admin, Gce
 
 from . import views
 from .support import Tally, service, spec_of

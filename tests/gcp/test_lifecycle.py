@@ -11,7 +11,7 @@ from lbcontroller.spec import KUBE_PROXY_HEALTH_PORT
 from providers.gcp.desired import EXTERNAL_PROBER_RANGES
 from providers.gcp.ownership import CLUSTER_LABEL, read
 from providers.gcp.provider import GcpLoadBalancers
-from tests.gcefake.gce import ZONES, Gce
+from tests.devenv.gcefake.gce import ZONES, Gce
 
 from . import views
 from .support import CLUSTER, Tally, change, service, spec_of

@@ -8,7 +8,7 @@ from google.cloud import compute_v1
 from lbcontroller.errors import PermanentError
 from lbcontroller.model import Node
 from providers.gcp.provider import GcpLoadBalancers
-from tests.gcefake.gce import PROJECT, REGION, ZONES, Gce
+from tests.devenv.gcefake.gce import PROJECT, REGION, ZONES, Gce
 
 from . import views
 from .support import Tally, service, spec_of

@@ -21,7 +21,7 @@ from lbcontroller.metrics import Metrics
 from providers.openstack import build
 from providers.openstack.context import Patience
 from providers.openstack.provider import OpenStackLoadBalancers
-from tests.openstack_env.conftest import conn, os_env
+from tests.devenv.openstack_env.conftest import conn, os_env
 
 from .support import Tally
 

@@ -16,7 +16,7 @@ from devenv.state import EnvState
 from lbcontroller.metrics import Metrics
 from providers.openstack.provider import OpenStackLoadBalancers
 from tests.conftest import endpoint
-from tests.openstack_env.support import OPENSTACK_MARKS
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS
 
 from .conftest import make_provider
 from .support import Tally

@@ -7,7 +7,7 @@ import dataclasses
 from typing import Any
 
 from providers.openstack.provider import OpenStackLoadBalancers
-from tests.openstack_env.support import OPENSTACK_MARKS
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS
 
 from . import views
 from .support import NODES, Tally, made, node, service, spec_of

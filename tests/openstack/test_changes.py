@@ -7,7 +7,7 @@ from typing import Any
 
 from providers.openstack import options as k
 from providers.openstack.provider import OpenStackLoadBalancers
-from tests.openstack_env.support import OPENSTACK_MARKS, unique
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS, unique
 
 from . import views
 from .support import Tally, made, service, spec_of, writes_of

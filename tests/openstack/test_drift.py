@@ -15,7 +15,7 @@ from lbcontroller.metrics import Metrics
 from providers.openstack.context import Patience
 from providers.openstack.loadbalancer import LoadBalancerFailed
 from providers.openstack.provider import OpenStackLoadBalancers
-from tests.openstack_env.support import OPENSTACK_MARKS, wait_status
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS, wait_status
 
 from . import views
 from .conftest import make_provider

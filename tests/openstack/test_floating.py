@@ -22,7 +22,7 @@ from lbcontroller.errors import PermanentError
 from lbcontroller.metrics import Metrics
 from providers.openstack import options as k
 from providers.openstack.provider import OpenStackLoadBalancers
-from tests.openstack_env.support import OPENSTACK_MARKS, unique
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS, unique
 
 from . import views
 from .conftest import make_provider

@@ -8,7 +8,7 @@ from typing import Any
 
 from lbcontroller.spec import KUBE_PROXY_HEALTH_PORT
 from providers.openstack.provider import OpenStackLoadBalancers
-from tests.openstack_env.support import OPENSTACK_MARKS
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS
 
 from . import views
 from .support import NODES, Tally, node, service, spec_of

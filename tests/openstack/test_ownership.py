@@ -10,7 +10,7 @@ from lbcontroller.errors import PermanentError
 from lbcontroller.metrics import Metrics
 from providers.openstack.api import OCTAVIA
 from providers.openstack.provider import OpenStackLoadBalancers
-from tests.openstack_env.support import OPENSTACK_MARKS, wait_gone, wait_status
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS, wait_gone, wait_status
 
 from . import views
 from .conftest import make_provider

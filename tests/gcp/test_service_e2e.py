@@ -19,7 +19,7 @@ from lbcontroller.controller import Controller
 from lbcontroller.kube import KubeClient
 from providers.gcp.provider import GcpLoadBalancers
 from tests.conftest import gce_url
-from tests.gcefake.gce import PROJECT, REGION, ZONES, Admin, Gce
+from tests.devenv.gcefake.gce import PROJECT, REGION, ZONES, Admin, Gce
 from tests.gcp import views
 from tests.gcp.conftest import make_provider
 from tests.support.calls import GceCalls

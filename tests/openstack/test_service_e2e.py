@@ -20,16 +20,14 @@ from lbcontroller.kube import KubeClient
 from lbcontroller.metrics import Metrics
 from lbcontroller.spec import ref_for
 from providers.openstack.provider import OpenStackLoadBalancers
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS, unique, wait_status
 from tests.openstack import views
-from tests.openstack.conftest import cluster, make_provider
-from tests.openstack_env.conftest import conn, os_env
-from tests.openstack_env.support import OPENSTACK_MARKS, unique, wait_status
+from tests.openstack.conftest import make_provider
 from tests.support.calls import MetricCalls
 from tests.support.harness import make_controller, running, wait_for, wait_for_ingress
 from tests.support.objects import Nodes, create_service, delete_service, get_service, patch_service
 
 pytestmark = OPENSTACK_MARKS
-__all__ = ["cluster", "conn", "os_env"]  # fixtures shared with the provider's own tests
 PORTS = [
     {"name": "http", "port": 80, "protocol": "TCP"},
     {"name": "dns", "port": 53, "protocol": "UDP"},
