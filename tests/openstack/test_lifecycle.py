@@ -9,9 +9,11 @@ from typing import Any
 from lbcontroller.spec import KUBE_PROXY_HEALTH_PORT
 from providers.openstack.provider import OpenStackLoadBalancers
 from tests.devenv.openstack_env.support import OPENSTACK_MARKS
+from tests.support.builders import node, service
+from tests.support.calls import MetricCalls
 
 from . import views
-from .support import NODES, Tally, node, service, spec_of
+from .support import NODES, TCP_UDP, spec_for
 
 pytestmark = OPENSTACK_MARKS
 
@@ -19,9 +21,9 @@ MEMBERS_80 = [("node-a", "10.0.0.11", 30080, 10256), ("node-b", "10.0.0.12", 300
 
 
 def test_create_builds_everything_tagged(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally, cluster: str
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls, cluster: str
 ) -> None:
-    spec = spec_of(provider, service())
+    spec = spec_for(provider, service(ports=TCP_UDP))
     tally.start()
     status = provider.ensure(spec)
     assert tally.writes() == {"loadbalancers.create": 1, "floatingips.create": 1}
@@ -59,8 +61,8 @@ def test_create_builds_everything_tagged(
     assert owned.ref.cluster == cluster
 
 
-def test_second_ensure_only_reads(provider: OpenStackLoadBalancers, tally: Tally) -> None:
-    spec = spec_of(provider, service())
+def test_second_ensure_only_reads(provider: OpenStackLoadBalancers, tally: MetricCalls) -> None:
+    spec = spec_for(provider, service(ports=TCP_UDP))
     first = provider.ensure(spec)
     tally.start()
     assert provider.ensure(spec) == first
@@ -79,9 +81,9 @@ def test_second_ensure_only_reads(provider: OpenStackLoadBalancers, tally: Tally
 
 
 def test_plan_names_the_writes_of_the_next_ensure(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
 ) -> None:
-    spec = spec_of(provider, service())
+    spec = spec_for(provider, service(ports=TCP_UDP))
     tally.start()
     plan = provider.plan(spec)
     assert tally.writes() == {} and views.load_balancers(conn, spec.ref) == []
@@ -92,10 +94,10 @@ def test_plan_names_the_writes_of_the_next_ensure(
     provider.ensure(spec)
     assert tally.writes() == Counter(c.operation for c in plan)
 
-    changed = spec_of(
+    changed = spec_for(
         provider,
-        service(ports=((80, "TCP", 30080), (443, "TCP", 30443)), ranges=("10.0.0.0/8",)),
-        (*NODES, node("node-c", "10.0.0.13")),
+        service(ports=((80, "TCP", 30080), (443, "TCP", 30443)), source_ranges=("10.0.0.0/8",)),
+        (*NODES, node("node-c", ip="10.0.0.13")),
     )
     tally.start()
     plan = provider.plan(changed)
@@ -116,9 +118,9 @@ def test_plan_names_the_writes_of_the_next_ensure(
 
 
 def test_delete_leaves_nothing_of_ours(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
 ) -> None:
-    spec = spec_of(provider, service())
+    spec = spec_for(provider, service(ports=TCP_UDP))
     address = provider.ensure(spec).ingress[0].ip
     assert address is not None
     planned = provider.plan_delete(spec.ref)
@@ -135,15 +137,15 @@ def test_delete_leaves_nothing_of_ours(
 
 
 def test_internal_and_external_switch_in_place(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
 ) -> None:
     internal = {"service.beta.kubernetes.io/openstack-internal-load-balancer": "true"}
-    spec = spec_of(provider, service(annotations=internal))
+    spec = spec_for(provider, service(annotations=internal, ports=TCP_UDP))
     status = provider.ensure(spec)
     lb = views.the_lb(conn, spec.ref)
     assert status.ingress[0].ip == lb.vip_address and views.marked_ips(conn, spec.ref) == []
 
-    external = provider.ensure(spec_of(provider, service())).ingress[0].ip
+    external = provider.ensure(spec_for(provider, service(ports=TCP_UDP))).ingress[0].ip
     (fip,) = views.marked_ips(conn, spec.ref)
     assert external == fip.floating_ip_address
     tally.start()
