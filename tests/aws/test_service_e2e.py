@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from lbcontroller.controller import Controller
 from lbcontroller.kube import KubeClient
 from lbcontroller.naming import lb_name
 from providers.aws.options import HC_INTERVAL
@@ -27,6 +26,8 @@ from tests.support.objects import (
     get_service,
     patch_service,
 )
+from tests.support.stage import Stage as BaseStage
+from tests.support.stage import lb_class
 
 from .conftest import World, provider_for
 from .test_resilience import Throttler
@@ -40,20 +41,12 @@ PORTS = [
 
 
 @dataclass
-class Stage:
-    """One test's cluster, cloud and running controller."""
+class Stage(BaseStage[AwsLoadBalancers, BotoCalls]):
+    """One test's cluster, AWS stand-in and running controller."""
 
-    kube: KubeClient
-    namespace: str
+    CLOUD = "aws"
+
     world: World
-    provider: AwsLoadBalancers
-    calls: BotoCalls
-    nodes: Nodes
-    controller: Controller
-
-    @property
-    def lb_class(self) -> str:
-        return f"test.lbcontroller.io/aws-{self.namespace}"
 
     def lb(self, name: str) -> str:
         return lb_name(CLUSTER, self.namespace, name)
@@ -77,9 +70,6 @@ class Stage:
         assert found is not None
         return found
 
-    def settle(self) -> None:
-        wait_for(self.controller.queue_idle, what="the queue to drain")
-
 
 @pytest.fixture
 def stage(
@@ -94,12 +84,12 @@ def stage(
     provider = provider_for(world, cluster=CLUSTER)
     controller = make_controller(
         kube,
-        {"aws": (provider, f"test.lbcontroller.io/aws-{namespace}")},
+        {"aws": (provider, lb_class("aws", namespace))},
         node_selector={},
         node_sync_delay=0.3,
     )
     with running(controller):
-        yield Stage(kube, namespace, world, provider, calls, nodes, controller)
+        yield Stage(kube, namespace, provider, calls, nodes, controller, world=world)
 
 
 def test_create_gives_a_tagged_nlb_and_its_hostname(stage: Stage) -> None:
