@@ -61,13 +61,13 @@ def test_create_builds_everything_tagged(
     assert owned.ref.cluster == cluster
 
 
-def test_second_ensure_only_reads(provider: OpenStackLoadBalancers, tally: MetricCalls) -> None:
+def test_second_ensure_reads_exactly(provider: OpenStackLoadBalancers, tally: MetricCalls) -> None:
+    # that it writes nothing and answers the same: the contract suite
     spec = spec_for(provider, service(ports=TCP_UDP))
-    first = provider.ensure(spec)
+    provider.ensure(spec)
     tally.start()
-    assert provider.ensure(spec) == first
-    assert provider.ensure(spec, verify=True) == first
-    assert tally.writes() == {}
+    provider.ensure(spec)
+    provider.ensure(spec, verify=True)
     per_ensure = {
         "loadbalancers.list": 1,
         "listeners.list": 1,
@@ -83,16 +83,14 @@ def test_second_ensure_only_reads(provider: OpenStackLoadBalancers, tally: Metri
 def test_plan_names_the_writes_of_the_next_ensure(
     provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
 ) -> None:
+    # that plan writes nothing and equals the next writes on create: the contract suite
     spec = spec_for(provider, service(ports=TCP_UDP))
-    tally.start()
     plan = provider.plan(spec)
-    assert tally.writes() == {} and views.load_balancers(conn, spec.ref) == []
     assert [(c.action, c.kind, c.operation) for c in plan] == [
         ("create", "load-balancer", "loadbalancers.create"),
         ("create", "floating-ip", "floatingips.create"),
     ]
     provider.ensure(spec)
-    assert tally.writes() == Counter(c.operation for c in plan)
 
     changed = spec_for(
         provider,
@@ -101,7 +99,6 @@ def test_plan_names_the_writes_of_the_next_ensure(
     )
     tally.start()
     plan = provider.plan(changed)
-    assert tally.writes() == {}
     provider.ensure(changed)
     written = tally.writes()
     assert written == Counter(c.operation for c in plan)
@@ -114,26 +111,16 @@ def test_plan_names_the_writes_of_the_next_ensure(
         "listeners.delete": 1,  # UDP 53
         "pools.delete": 1,  # UDP 53
     }
-    assert provider.plan(changed) == ()
 
 
-def test_delete_leaves_nothing_of_ours(
-    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
+def test_delete_plans_the_floating_ip_then_the_load_balancer(
+    provider: OpenStackLoadBalancers,
 ) -> None:
+    # that delete does that and leaves nothing of ours: the contract suite
     spec = spec_for(provider, service(ports=TCP_UDP))
-    address = provider.ensure(spec).ingress[0].ip
-    assert address is not None
+    provider.ensure(spec)
     planned = provider.plan_delete(spec.ref)
     assert [c.operation for c in planned] == ["floatingips.delete", "loadbalancers.delete"]
-    tally.start()
-    provider.ensure_deleted(spec.ref)
-    assert tally.writes() == Counter(c.operation for c in planned)
-    assert views.load_balancers(conn, spec.ref) == []
-    assert views.floating_ips(conn, address) == []
-    assert provider.list_owned() == []
-    tally.start()
-    provider.ensure_deleted(spec.ref)
-    assert tally.writes() == {} and provider.plan_delete(spec.ref) == ()
 
 
 def test_internal_and_external_switch_in_place(
