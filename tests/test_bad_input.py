@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from google.cloud import compute_v1
 
 from devenv.demo_clouds import seed_aws, seed_gce
 from devenv.procs import free_port, http_ok, start, stop, wait_ready
@@ -27,8 +26,9 @@ from lbcontroller.registry import build_router
 from providers.aws import options as aws
 from providers.gcp import options as gcp
 from tests.conftest import aws_backend_url, gce_url
-from tests.devenv.gcefake.gce import PROJECT, REGION, Admin, Gce
+from tests.devenv.gcefake.gce import Admin, Gce
 from tests.gcp import views
+from tests.gcp.support import squatter_ip
 from tests.support.calls import BotoCalls, GceCalls
 from tests.support.harness import running, settings, wait_for, wait_for_ingress
 from tests.support.objects import Nodes, create_service, events_for, get_service
@@ -204,15 +204,7 @@ def test_a_load_balancer_ip_that_belongs_to_someone_else(
     cluster: Cluster, devenv: EnvState
 ) -> None:
     gce = Gce(devenv.env["GCE_ENDPOINT_URL"])
-    squatter = compute_v1.ForwardingRule(
-        name="squatter", target=f"{gce.base}/zones/x/targetInstances/t"
-    )
-    gce.done(
-        gce.forwarding_rules.insert(
-            project=PROJECT, region=REGION, forwarding_rule_resource=squatter
-        )
-    )
-    taken = gce.forwarding_rules.get(project=PROJECT, region=REGION, forwarding_rule="squatter")
+    taken = squatter_ip(gce)
     before = views.everything(gce)
     cluster.gce_calls.start()
     create_service(
@@ -221,7 +213,7 @@ def test_a_load_balancer_ip_that_belongs_to_someone_else(
         "bad",
         lb_class=GCP,
         ports=HTTP,
-        loadBalancerIP=taken.I_p_address,
+        loadBalancerIP=taken,
     )
     message = cluster.warning_for("bad")
     assert "spec.loadBalancerIP" in message

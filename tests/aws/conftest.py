@@ -46,7 +46,9 @@ class World:
     nodes: tuple[Node, ...]
 
 
-def _world(endpoint: str) -> World:
+def make_world(endpoint: str) -> World:
+    """A VPC, a subnet in each of two zones, the nodes' security group and three instances as
+    nodes, made on the AWS stand-in at `endpoint` (freshly reset by the caller)."""
     session = boto3.session.Session(region_name=REGION)
     config = Config(retries={"mode": "standard", "total_max_attempts": 1})
     ec2 = session.client("ec2", endpoint_url=endpoint, config=config)
@@ -79,7 +81,7 @@ def _world(endpoint: str) -> World:
 @pytest.fixture(params=["moto", "localstack"])
 def world(request: pytest.FixtureRequest, devenv: EnvState) -> World:
     """A fresh AWS stand-in (each test runs on moto and on LocalStack) holding the world."""
-    return _world(aws_backend_url(devenv, str(request.param)))
+    return make_world(aws_backend_url(devenv, str(request.param)))
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from tests.support.calls import GceCalls
 
 from . import views
 from .conftest import make_provider
-from .support import change
+from .support import change, squatter_ip
 
 pytestmark = pytest.mark.integration
 
@@ -176,16 +176,7 @@ def test_switching_to_internal_rebuilds_the_front_end(
 def test_a_requested_ip_gcp_refuses_is_the_users_to_fix(
     provider: GcpLoadBalancers, gce: Gce, gce_nodes: tuple[Node, ...]
 ) -> None:
-    squatter = compute_v1.ForwardingRule(
-        name="squatter", target=f"{gce.base}/zones/x/targetInstances/t"
-    )
-    gce.done(
-        gce.forwarding_rules.insert(
-            project=PROJECT, region=REGION, forwarding_rule_resource=squatter
-        )
-    )
-    taken = gce.forwarding_rules.get(project=PROJECT, region=REGION, forwarding_rule="squatter")
-    spec = spec_of(provider, service(load_balancer_ip=taken.I_p_address), gce_nodes)
+    spec = spec_of(provider, service(load_balancer_ip=squatter_ip(gce)), gce_nodes)
     with pytest.raises(PermanentError, match=r"check spec\.loadBalancerIP") as caught:
         provider.ensure(spec)
     assert caught.value.field == "spec.loadBalancerIP"
