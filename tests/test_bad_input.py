@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from google.cloud import compute_v1
 
 from devenv.demo_clouds import seed_aws, seed_gce
 from devenv.procs import free_port, http_ok, start, stop, wait_ready
@@ -26,11 +25,11 @@ from lbcontroller.metrics import Metrics
 from lbcontroller.registry import build_router
 from providers.aws import options as aws
 from providers.gcp import options as gcp
-from tests.aws.support import Calls
 from tests.conftest import aws_backend_url, gce_url
-from tests.gcefake.gce import PROJECT, REGION, Admin, Gce
+from tests.devenv.gcefake.gce import Admin, Gce
 from tests.gcp import views
-from tests.gcp.support import Tally
+from tests.gcp.support import squatter_ip
+from tests.support.calls import BotoCalls, GceCalls
 from tests.support.harness import running, settings, wait_for, wait_for_ingress
 from tests.support.objects import Nodes, create_service, events_for, get_service
 from tests.test_multicloud import EXAMPLE
@@ -47,8 +46,8 @@ class Cluster:
     kube: KubeClient
     namespace: str
     controller: Controller
-    aws_calls: Calls
-    gce_calls: Tally
+    aws_calls: BotoCalls
+    gce_calls: GceCalls
     metrics: Metrics
 
     def cloud_writes(self) -> dict[str, int]:
@@ -93,13 +92,13 @@ def cluster(
         for name, provider_id, ip in machines:
             nodes.add(name, provider_id=provider_id, ip=ip, labels={"lbcontroller.io/cloud": cloud})
     metrics = Metrics()
-    router = build_router(load_config(EXAMPLE), metrics=metrics)
-    aws_calls = Calls(router.routes["aws-demo"].provider.clients.all())  # type: ignore[attr-defined]
+    with BotoCalls().hooked() as aws_calls:  # records the calls of the clients made here
+        router = build_router(load_config(EXAMPLE), metrics=metrics)
     made = Controller(
         client=kube, router=router, settings=settings(), metrics=metrics, identity="bad-input"
     )
     with running(made):
-        tally = Tally(Admin(gce_seed.endpoint))
+        tally = GceCalls(Admin(gce_seed.endpoint))
         tally.start()
         yield Cluster(kube, namespace, made, aws_calls, tally, metrics)
 
@@ -205,15 +204,7 @@ def test_a_load_balancer_ip_that_belongs_to_someone_else(
     cluster: Cluster, devenv: EnvState
 ) -> None:
     gce = Gce(devenv.env["GCE_ENDPOINT_URL"])
-    squatter = compute_v1.ForwardingRule(
-        name="squatter", target=f"{gce.base}/zones/x/targetInstances/t"
-    )
-    gce.done(
-        gce.forwarding_rules.insert(
-            project=PROJECT, region=REGION, forwarding_rule_resource=squatter
-        )
-    )
-    taken = gce.forwarding_rules.get(project=PROJECT, region=REGION, forwarding_rule="squatter")
+    taken = squatter_ip(gce)
     before = views.everything(gce)
     cluster.gce_calls.start()
     create_service(
@@ -222,7 +213,7 @@ def test_a_load_balancer_ip_that_belongs_to_someone_else(
         "bad",
         lb_class=GCP,
         ports=HTTP,
-        loadBalancerIP=taken.I_p_address,
+        loadBalancerIP=taken,
     )
     message = cluster.warning_for("bad")
     assert "spec.loadBalancerIP" in message

@@ -10,9 +10,9 @@ from devenv.state import EnvState
 from lbcontroller.cache import Informer
 from lbcontroller.kube import JSON, KubeClient, load_configuration
 from lbcontroller.model import Service, service_from_json
+from tests.devenv.test_apiserver import _etcd
 from tests.support.harness import wait_for
 from tests.support.objects import create_service, delete_service, patch_service
-from tests.test_apiserver import _etcd
 
 
 class GatedClient(KubeClient):

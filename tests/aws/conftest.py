@@ -24,8 +24,8 @@ from lbcontroller.model import Node
 from providers.aws import build
 from providers.aws.provider import AwsLoadBalancers
 from tests.conftest import aws_backend_url
-
-from .support import CLUSTER, Calls, node
+from tests.support.builders import CLUSTER, node
+from tests.support.calls import BotoCalls
 
 REGION = "us-east-1"
 ZONES = ("us-east-1a", "us-east-1b")
@@ -46,7 +46,9 @@ class World:
     nodes: tuple[Node, ...]
 
 
-def _world(endpoint: str) -> World:
+def make_world(endpoint: str) -> World:
+    """A VPC, a subnet in each of two zones, the nodes' security group and three instances as
+    nodes, made on the AWS stand-in at `endpoint` (freshly reset by the caller)."""
     session = boto3.session.Session(region_name=REGION)
     config = Config(retries={"mode": "standard", "total_max_attempts": 1})
     ec2 = session.client("ec2", endpoint_url=endpoint, config=config)
@@ -63,7 +65,7 @@ def _world(endpoint: str) -> World:
         zone, subnet = ZONES[i % 2], subnets[i % 2]
         made = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, SubnetId=subnet)
         instance = made["Instances"][0]["InstanceId"]
-        nodes.append(node(f"node-{i}", f"aws:///{zone}/{instance}"))
+        nodes.append(node(f"node-{i}", provider_id=f"aws:///{zone}/{instance}"))
     return World(
         endpoint=endpoint,
         ec2=ec2,
@@ -79,12 +81,13 @@ def _world(endpoint: str) -> World:
 @pytest.fixture(params=["moto", "localstack"])
 def world(request: pytest.FixtureRequest, devenv: EnvState) -> World:
     """A fresh AWS stand-in (each test runs on moto and on LocalStack) holding the world."""
-    return _world(aws_backend_url(devenv, str(request.param)))
+    return make_world(aws_backend_url(devenv, str(request.param)))
 
 
 @pytest.fixture
-def provider(world: World) -> AwsLoadBalancers:
-    """The provider under test, configured for the world, with generous rate limits."""
+def provider(world: World, calls: BotoCalls) -> AwsLoadBalancers:
+    """The provider under test, configured for the world, with generous rate limits; its
+    calls are recorded in `calls`."""
     return provider_for(world, cluster=CLUSTER)
 
 
@@ -108,6 +111,7 @@ def provider_for(
 
 
 @pytest.fixture
-def calls(provider: AwsLoadBalancers) -> Iterator[Calls]:
-    """Records every call the provider's clients make."""
-    yield Calls(provider.clients.all())
+def calls(world: World) -> Iterator[BotoCalls]:
+    """Records every call of the botocore clients made after the world (so the provider's)."""
+    with BotoCalls().hooked() as recorder:
+        yield recorder

@@ -24,11 +24,11 @@ from lbcontroller.model import node_from_json, service_from_json
 from lbcontroller.naming import lb_name
 from lbcontroller.planner import plan_all
 from lbcontroller.registry import build_router
+from tests.support.calls import BotoCalls
 from tests.support.harness import CLUSTER, running, settings, wait_for, wait_for_ingress
 from tests.support.objects import Nodes, create_service
 
 from .conftest import World
-from .support import Calls
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +61,7 @@ def lb_class(namespace: str, world: World, nodes: Nodes) -> str:
     return f"test.lbcontroller.io/aws-{namespace}"
 
 
-def _operations(calls: Calls) -> Counter[str]:
+def _operations(calls: BotoCalls) -> Counter[str]:
     return Counter(name.split(".")[1] for name in calls.writes().elements())
 
 
@@ -69,6 +69,7 @@ def test_plan_lists_exactly_what_the_next_run_does(
     kube: KubeClient,
     namespace: str,
     world: World,
+    calls: BotoCalls,
     lb_class: str,
     tmp_path: Path,
     devenv: EnvState,
@@ -78,8 +79,6 @@ def test_plan_lists_exactly_what_the_next_run_does(
         create_service(kube, namespace, name, lb_class=lb_class)
     config = load_config(_config(tmp_path, world, lb_class))
     router = build_router(config, metrics=Metrics())
-    provider = router.routes["aws"].provider
-    calls = Calls(provider.clients.all())  # type: ignore[attr-defined]
     services, _ = kube.list(f"/api/v1/namespaces/{namespace}/services")
     node_items, _ = kube.list("/api/v1/nodes")
     plans = plan_all(

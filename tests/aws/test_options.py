@@ -16,8 +16,7 @@ from providers.aws.api import classify
 from providers.aws.desired import desired_for
 from providers.aws.options import AwsOptions, HealthOverride, parse_options
 from providers.aws.validate import validate
-
-from .support import CLUSTER, node, service
+from tests.support.builders import CLUSTER, node, service
 
 SUBNETS = ("subnet-a", "subnet-b")
 
@@ -132,7 +131,7 @@ def _spec(
     ports: tuple[tuple[int, str, int], ...] = ((80, "TCP", 30080),),
 ) -> LoadBalancerSpec[Any]:
     svc = service(ports=ports, annotations=annotations)
-    nodes = [node("n", "aws:///us-east-1a/i-0abc")]
+    nodes = [node("n", provider_id="aws:///us-east-1a/i-0abc")]
     return build_spec(svc, nodes, SpecSettings(cluster=CLUSTER), parse_options)
 
 

@@ -13,9 +13,10 @@ from lbcontroller.errors import InvalidAnnotation, Unsupported
 from providers.aws.options import HC_INTERVAL, TYPE
 from providers.aws.provider import AwsLoadBalancers
 from providers.aws.security_groups import marker
+from tests.support.builders import service, spec_of
+from tests.support.calls import BotoCalls
 
 from .conftest import World
-from .support import Calls, service, spec_of
 from .views import listeners, rules, target_groups
 
 pytestmark = pytest.mark.integration
@@ -51,7 +52,7 @@ class Throttler:
 
 
 def test_throttled_calls_are_retried_without_duplicates(
-    world: World, provider: AwsLoadBalancers, calls: Calls
+    world: World, provider: AwsLoadBalancers, calls: BotoCalls
 ) -> None:
     throttler = Throttler()
     for client in (provider.clients.elbv2, provider.clients.elb):
@@ -64,7 +65,7 @@ def test_throttled_calls_are_retried_without_duplicates(
     assert [lb["LoadBalancerName"] for lb in lbs] == [spec.ref.name]
     assert len(world.elbv2.describe_target_groups()["TargetGroups"]) == 3
     assert sorted(x["Port"] for x in listeners(world, spec.ref.name)) == [53, 80, 443]
-    calls.clear()
+    calls.start()
     provider.ensure(spec)
     assert calls.writes() == {}
 
@@ -91,7 +92,7 @@ def test_switching_nlb_to_classic_and_back_leaks_nothing(
 
 
 def test_invalid_annotation_names_it_and_creates_nothing(
-    world: World, provider: AwsLoadBalancers, calls: Calls
+    world: World, provider: AwsLoadBalancers, calls: BotoCalls
 ) -> None:
     svc = service(annotations={HC_INTERVAL: "often"})
     with pytest.raises(InvalidAnnotation) as caught:
@@ -102,7 +103,7 @@ def test_invalid_annotation_names_it_and_creates_nothing(
 
 
 def test_classic_with_udp_is_unsupported_and_creates_nothing(
-    world: World, provider: AwsLoadBalancers, calls: Calls
+    world: World, provider: AwsLoadBalancers, calls: BotoCalls
 ) -> None:
     ports = ((80, "TCP", 30080), (53, "UDP", 30053))
     spec = spec_of(provider, service(ports=ports, annotations={TYPE: "classic"}), world.nodes)

@@ -13,9 +13,9 @@ from lbcontroller.errors import PermanentError
 from providers.aws.options import TYPE
 from providers.aws.provider import AwsLoadBalancers
 from providers.aws.security_groups import marker
+from tests.support.builders import service, spec_of
 
 from .conftest import World
-from .support import service, spec_of
 from .views import rules
 
 pytestmark = pytest.mark.integration

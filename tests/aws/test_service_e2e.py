@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from lbcontroller.controller import Controller
 from lbcontroller.kube import KubeClient
 from lbcontroller.naming import lb_name
 from providers.aws.options import HC_INTERVAL
 from providers.aws.provider import AwsLoadBalancers
+from tests.support.calls import BotoCalls
 from tests.support.harness import CLUSTER, make_controller, running, wait_for
 from tests.support.objects import (
     Nodes,
@@ -26,9 +26,10 @@ from tests.support.objects import (
     get_service,
     patch_service,
 )
+from tests.support.stage import Stage as BaseStage
+from tests.support.stage import lb_class
 
 from .conftest import World, provider_for
-from .support import Calls
 from .test_resilience import Throttler
 from .views import lb_arn, listeners, target_groups, targets
 
@@ -40,20 +41,12 @@ PORTS = [
 
 
 @dataclass
-class Stage:
-    """One test's cluster, cloud and running controller."""
+class Stage(BaseStage[AwsLoadBalancers, BotoCalls]):
+    """One test's cluster, AWS stand-in and running controller."""
 
-    kube: KubeClient
-    namespace: str
+    CLOUD = "aws"
+
     world: World
-    provider: AwsLoadBalancers
-    calls: Calls
-    nodes: Nodes
-    controller: Controller
-
-    @property
-    def lb_class(self) -> str:
-        return f"test.lbcontroller.io/aws-{self.namespace}"
 
     def lb(self, name: str) -> str:
         return lb_name(CLUSTER, self.namespace, name)
@@ -77,24 +70,26 @@ class Stage:
         assert found is not None
         return found
 
-    def settle(self) -> None:
-        wait_for(self.controller.queue_idle, what="the queue to drain")
-
 
 @pytest.fixture
-def stage(kube: KubeClient, namespace: str, world: World, nodes: Nodes) -> Iterator[Stage]:
+def stage(
+    kube: KubeClient,
+    namespace: str,
+    world: World,
+    nodes: Nodes,
+    calls: BotoCalls,
+) -> Iterator[Stage]:
     for node in world.nodes:
         nodes.add(node.name, provider_id=node.provider_id)
     provider = provider_for(world, cluster=CLUSTER)
-    calls = Calls(provider.clients.all())
     controller = make_controller(
         kube,
-        {"aws": (provider, f"test.lbcontroller.io/aws-{namespace}")},
+        {"aws": (provider, lb_class("aws", namespace))},
         node_selector={},
         node_sync_delay=0.3,
     )
     with running(controller):
-        yield Stage(kube, namespace, world, provider, calls, nodes, controller)
+        yield Stage(kube, namespace, provider, calls, nodes, controller, world=world)
 
 
 def test_create_gives_a_tagged_nlb_and_its_hostname(stage: Stage) -> None:
@@ -154,7 +149,7 @@ def test_changes_apply_in_place(
     stage.hostname("web")
     stage.settle()
     arn = lb_arn(stage.world, stage.lb("web"))
-    stage.calls.clear()
+    stage.calls.start()
     patch_service(stage.kube, stage.namespace, "web", change)
     wait_for(lambda: "elbv2.AddTags" in stage.calls.writes(), what="the converge to finish")
     stage.settle()
@@ -171,7 +166,7 @@ def test_node_changes_cost_one_call_per_target_group(stage: Stage) -> None:
     extra = stage.world.ec2.run_instances(
         ImageId="ami-12345678", MinCount=1, MaxCount=1, SubnetId=stage.world.subnets[0]
     )["Instances"][0]["InstanceId"]
-    stage.calls.clear()
+    stage.calls.start()
     name = stage.nodes.add("extra", provider_id=f"aws:///us-east-1a/{extra}")
     wait_for(
         lambda: stage.calls.writes().get("elbv2.RegisterTargets") == len(groups),
@@ -181,7 +176,7 @@ def test_node_changes_cost_one_call_per_target_group(stage: Stage) -> None:
     assert stage.calls.writes() == {"elbv2.RegisterTargets": len(groups)}
     assert all(extra in targets(stage.world, g["TargetGroupArn"]) for g in groups.values())
 
-    stage.calls.clear()
+    stage.calls.start()
     stage.nodes.remove(name)
     wait_for(
         lambda: stage.calls.writes().get("elbv2.DeregisterTargets") == len(groups),

@@ -1,7 +1,8 @@
 """The AWS kinds of the contract suite, NLB and classic ELB, on moto_server.
 
-Each test gets moto reset, a VPC with a subnet in each of two zones, a nodes' security group
-and three EC2 instances as nodes. Calls are recorded by a botocore hook that every session made
+Each test gets moto reset and the AWS provider tests' world (`tests.aws.conftest.make_world`):
+a VPC with a subnet in each of two zones, a nodes' security group and three EC2 instances as
+nodes. Calls are recorded by a botocore hook that every session made
 during the test registers (`tests.support.calls.BotoCalls`), so the provider's clients are
 never reached into.
 """
@@ -12,22 +13,16 @@ from collections.abc import Mapping
 from contextlib import ExitStack
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 from lbcontroller.config import AwsProvider, RateLimit
 from lbcontroller.metrics import Metrics
-from lbcontroller.model import Node
 from lbcontroller.naming import child_prefix
 from lbcontroller.provider import Provider
 from lbcontroller.spec import LoadBalancerRef
-from tests.support.builders import node
+from tests.aws.conftest import REGION, make_world
 from tests.support.calls import BotoCalls
 
 from .kind import Snapshot, built
 
-REGION = "us-east-1"
-ZONES = ("us-east-1a", "us-east-1b")
 FAST = RateLimit(qps=10_000, burst=10_000)
 TYPE = "service.beta.kubernetes.io/aws-load-balancer-type"
 TARGETS = frozenset({"RegisterTargets", "DeregisterTargets"})
@@ -43,36 +38,16 @@ class AwsKind:
     """An NLB (`classic=False`) or a classic ELB on a freshly reset moto."""
 
     def __init__(self, endpoint: str, *, classic: bool) -> None:
-        session = boto3.session.Session(region_name=REGION)
-        config = Config(retries={"mode": "standard", "total_max_attempts": 1})
-        self.endpoint = endpoint
-        self.ec2 = session.client("ec2", endpoint_url=endpoint, config=config)
-        self.elbv2 = session.client("elbv2", endpoint_url=endpoint, config=config)
-        self.elb = session.client("elb", endpoint_url=endpoint, config=config)
+        world = make_world(endpoint)  # the AWS provider tests' world
+        self.endpoint, self.ec2, self.elbv2, self.elb = endpoint, world.ec2, world.elbv2, world.elb
+        self.subnets, self.node_group = list(world.subnets), world.node_group
+        self.nodes = world.nodes
         self.classic = classic
         self.annotations: Mapping[str, str] = {TYPE: "classic" if classic else "nlb"}
         self.backend_writes = INSTANCES if classic else TARGETS
         self.calls = BotoCalls()
-        vpc = self.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        self.subnets = [
-            self.ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone)[
-                "Subnet"
-            ]["SubnetId"]
-            for i, zone in enumerate(ZONES, start=1)
-        ]
-        self.node_group = self.ec2.create_security_group(
-            GroupName="nodes", Description="nodes", VpcId=vpc
-        )["GroupId"]
-        self.nodes = tuple(self._node(i) for i in range(3))
         self._hook = ExitStack()  # from here on, every new client records its calls
         self._hook.enter_context(self.calls.hooked())
-
-    def _node(self, i: int) -> Node:
-        zone, subnet = ZONES[i % 2], self.subnets[i % 2]
-        made = self.ec2.run_instances(
-            ImageId="ami-12345678", MinCount=1, MaxCount=1, SubnetId=subnet
-        )
-        return node(f"node-{i}", provider_id=f"aws:///{zone}/{made['Instances'][0]['InstanceId']}")
 
     def provider(self, cluster: str) -> Provider:
         """The AWS provider on this moto, with generous rate limits."""

@@ -15,9 +15,9 @@ import pytest
 from devenv.state import EnvState
 from lbcontroller.provider import Provider
 from tests.conftest import aws_backend_url
-from tests.gcefake.conftest import admin, gce, gce_fake_url, gce_session
-from tests.gcefake.gce import Admin, Gce
-from tests.openstack_env.conftest import conn, os_env
+from tests.devenv.gcefake.conftest import admin, gce, gce_fake_url, gce_session
+from tests.devenv.gcefake.gce import Admin, Gce
+from tests.devenv.openstack_env.conftest import conn, os_env
 
 from .aws import AwsKind
 from .gcp import GcpKind

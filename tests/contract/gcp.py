@@ -18,7 +18,7 @@ from lbcontroller.metrics import Metrics
 from lbcontroller.model import Node
 from lbcontroller.provider import Provider
 from lbcontroller.spec import LoadBalancerRef
-from tests.gcefake.gce import PROJECT, REGION, ZONES, Admin, Gce
+from tests.devenv.gcefake.gce import PROJECT, REGION, ZONES, Admin, Gce
 from tests.support.builders import node
 from tests.support.calls import GceCalls
 

@@ -17,7 +17,7 @@ from lbcontroller.config import OpenStackProvider, RateLimit
 from lbcontroller.metrics import Metrics
 from lbcontroller.provider import Provider
 from lbcontroller.spec import LoadBalancerRef
-from tests.openstack_env.support import wait_gone, wait_status
+from tests.devenv.openstack_env.support import wait_gone, wait_status
 from tests.support.builders import node
 from tests.support.calls import MetricCalls
 

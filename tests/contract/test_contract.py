@@ -17,7 +17,7 @@ from lbcontroller.errors import PermanentError
 from lbcontroller.model import Node
 from lbcontroller.provider import LoadBalancerStatus, PlannedChange, Provider
 from lbcontroller.spec import LoadBalancerRef
-from tests.openstack_env.support import OPENSTACK_MARKS
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS
 from tests.support.builders import Port, Spec, service, spec_of
 
 from .kind import Kind

@@ -15,10 +15,12 @@ from lbcontroller.metrics import Metrics
 from lbcontroller.model import Node
 from providers.gcp import build
 from providers.gcp.provider import GcpLoadBalancers
-from tests.gcefake.conftest import admin, gce, gce_fake_url, gce_session
-from tests.gcefake.gce import PROJECT, REGION, ZONES, Admin
+from tests.devenv.gcefake.conftest import admin, gce, gce_fake_url, gce_session
+from tests.devenv.gcefake.gce import PROJECT, REGION, ZONES, Admin
+from tests.support.builders import CLUSTER
+from tests.support.calls import GceCalls
 
-from .support import CLUSTER, Tally, node_on
+from .support import node_on
 
 # The fake's own fixtures: its URL (the one env-up started), clients to look at and plant
 # resources with, and its admin API with the fake reset first.
@@ -27,8 +29,9 @@ FAST = RateLimit(qps=10_000, burst=10_000)
 
 
 @pytest.fixture
-def nodes(admin: Admin) -> tuple[Node, ...]:
-    """Two nodes in zone a, one in zone b."""
+def gce_nodes(admin: Admin) -> tuple[Node, ...]:
+    """Two nodes in zone a, one in zone b, each on an instance of the fake (`nodes` is the
+    API server's Node objects, for the end-to-end tests)."""
     return tuple(
         node_on(admin, zone, name)
         for zone, name in ((ZONES[0], "node-a0"), (ZONES[0], "node-a1"), (ZONES[1], "node-b0"))
@@ -60,6 +63,6 @@ def provider(gce_fake_url: str, admin: Admin) -> Iterator[GcpLoadBalancers]:
 
 
 @pytest.fixture
-def tally(admin: Admin) -> Tally:
+def tally(admin: Admin) -> GceCalls:
     """Counts the calls the fake logs."""
-    return Tally(admin)
+    return GceCalls(admin)

@@ -1,57 +1,26 @@
-"""Helpers for the GCP provider's tests: Services as the API server sends them, Nodes backed
-by instances of the Compute fake, specs as the core builds them, and a tally of the calls the
-fake logged."""
+"""What only the GCP provider's tests need beyond the shared builders and recorders
+(`tests.support`): Nodes backed by instances of the Compute fake, a Service changed in place
+with the writes that took, and an address someone else's forwarding rule holds."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from lbcontroller.model import Node, Service, node_from_json, service_from_json
-from lbcontroller.spec import LoadBalancerSpec, SpecSettings, build_spec
+from google.cloud import compute_v1
+
+from lbcontroller.model import Node, Service
 from providers.gcp.provider import GcpLoadBalancers
-from tests.gcefake.gce import PROJECT, Admin
-
-CLUSTER = "test"
-READS = frozenset({"get", "list", "listInstances", "aggregatedList", "getHealth", "wait"})
-Port = tuple[int, str, int]
-Spec = LoadBalancerSpec[Any]
-
-
-def service(
-    *,
-    ports: Iterable[Port] = ((80, "TCP", 30080),),
-    annotations: Mapping[str, str] | None = None,
-    name: str = "web",
-    **spec: Any,
-) -> Service:
-    """A LoadBalancer Service `default/<name>`; `spec` adds raw fields (camelCase)."""
-    raw = {
-        "metadata": {"namespace": "default", "name": name, "uid": f"uid-{name}"},
-        "spec": {
-            "type": "LoadBalancer",
-            "ports": [{"protocol": p, "port": n, "nodePort": np} for n, p, np in ports],
-            "ipFamilies": ["IPv4"],
-            **spec,
-        },
-    }
-    return dataclasses.replace(service_from_json(raw), annotations=dict(annotations or {}))
+from tests.devenv.gcefake.gce import PROJECT, REGION, Admin, Gce
+from tests.support.builders import Spec, node, spec_of
+from tests.support.calls import GceCalls
 
 
 def node_on(admin: Admin, zone: str, name: str) -> Node:
     """A Node whose instance the fake now holds."""
     admin.instance(zone, name)
-    return node_from_json(
-        {"metadata": {"name": name}, "spec": {"providerID": f"gce://{PROJECT}/{zone}/{name}"}}
-    )
-
-
-def spec_of(provider: GcpLoadBalancers, svc: Service, nodes: Iterable[Node]) -> Spec:
-    """The spec the core would hand the provider."""
-    return build_spec(svc, nodes, SpecSettings(cluster=CLUSTER), provider.parse_options)
+    return node(name, provider_id=f"gce://{PROJECT}/{zone}/{name}", ip=None)
 
 
 @dataclass(frozen=True)
@@ -65,7 +34,7 @@ class Change:
 
 
 def change(
-    provider: GcpLoadBalancers, tally: Tally, nodes: Iterable[Node], old: Service, new: Service
+    provider: GcpLoadBalancers, tally: GceCalls, nodes: Iterable[Node], old: Service, new: Service
 ) -> Change:
     """Ensure `old`, then `new` (counting only the second ensure's calls)."""
     nodes = tuple(nodes)
@@ -76,33 +45,15 @@ def change(
     return Change(spec, before, after, tally.writes())
 
 
-class Tally:
-    """The Compute calls the fake logged since `start()`, as `collection.verb`."""
-
-    def __init__(self, admin: Admin) -> None:
-        self._admin = admin
-        self._since = 0
-
-    def start(self) -> None:
-        """Count from now on."""
-        self._since = int(self._admin.call("GET", "/_fake/calls?since=0")["next"])
-
-    def _calls(self) -> list[dict[str, Any]]:
-        calls: list[dict[str, Any]] = self._admin.call("GET", f"/_fake/calls?since={self._since}")[
-            "calls"
-        ]
-        return calls
-
-    def writes(self) -> Counter[str]:
-        """Mutating calls (listInstances and operation waits are POSTs, but reads)."""
-        return Counter(
-            f"{c['collection']}.{c['verb']}" for c in self._calls() if c["verb"] not in READS
+def squatter_ip(gce: Gce) -> str:
+    """The address of a forwarding rule that is not ours (on an instance target)."""
+    squatter = compute_v1.ForwardingRule(
+        name="squatter", target=f"{gce.base}/zones/x/targetInstances/t"
+    )
+    gce.done(
+        gce.forwarding_rules.insert(
+            project=PROJECT, region=REGION, forwarding_rule_resource=squatter
         )
-
-    def reads(self) -> list[str]:
-        """Read calls, in order, operation waits left out."""
-        return [
-            f"{c['collection']}.{c['verb']}"
-            for c in self._calls()
-            if c["verb"] in READS and c["verb"] != "wait"
-        ]
+    )
+    taken = gce.forwarding_rules.get(project=PROJECT, region=REGION, forwarding_rule="squatter")
+    return str(taken.I_p_address)

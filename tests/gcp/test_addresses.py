@@ -14,11 +14,13 @@ from providers.gcp.desired import PROBER_RANGES
 from providers.gcp.options import ADDRESSES, SUBNET, TYPE
 from providers.gcp.ownership import read
 from providers.gcp.provider import GcpLoadBalancers
-from tests.gcefake.gce import PROJECT, REGION, Admin, Gce
+from tests.devenv.gcefake.gce import PROJECT, REGION, Admin, Gce
+from tests.support.builders import service, spec_of
+from tests.support.calls import GceCalls
 
 from . import views
 from .conftest import make_provider
-from .support import Tally, change, service, spec_of
+from .support import change, squatter_ip
 
 pytestmark = pytest.mark.integration
 
@@ -33,15 +35,15 @@ def _reserve(gce: Gce, name: str, **fields: str) -> compute_v1.Address:
 
 @pytest.mark.parametrize("how", ["annotation", "loadBalancerIP"])
 def test_a_user_reserved_address_is_used_and_survives(
-    provider: GcpLoadBalancers, gce: Gce, nodes: tuple[Node, ...], how: str
+    provider: GcpLoadBalancers, gce: Gce, gce_nodes: tuple[Node, ...], how: str
 ) -> None:
     mine = _reserve(gce, "user-ip")
     svc = (
         service(annotations={ADDRESSES: "user-ip"})
         if how == "annotation"
-        else service(loadBalancerIP=mine.address)
+        else service(load_balancer_ip=mine.address)
     )
-    spec = spec_of(provider, svc, nodes)
+    spec = spec_of(provider, svc, gce_nodes)
     assert provider.ensure(spec).ingress[0].ip == mine.address
     found = views.addresses(gce)
     assert set(found) == {"user-ip"}
@@ -57,9 +59,9 @@ def test_a_user_reserved_address_is_used_and_survives(
 
 
 def test_our_address_is_released_with_the_service(
-    provider: GcpLoadBalancers, gce: Gce, nodes: tuple[Node, ...]
+    provider: GcpLoadBalancers, gce: Gce, gce_nodes: tuple[Node, ...]
 ) -> None:
-    spec = spec_of(provider, service(loadBalancerIP="198.18.7.7"), nodes)
+    spec = spec_of(provider, service(load_balancer_ip="198.18.7.7"), gce_nodes)
     assert provider.ensure(spec).ingress[0].ip == "198.18.7.7"
     ours = views.addresses(gce)[spec.ref.name]
     assert ours.address == "198.18.7.7" and read(ours.description)
@@ -68,10 +70,12 @@ def test_our_address_is_released_with_the_service(
 
 
 def test_moving_to_a_user_address_releases_ours(
-    provider: GcpLoadBalancers, gce: Gce, nodes: tuple[Node, ...], tally: Tally
+    provider: GcpLoadBalancers, gce: Gce, gce_nodes: tuple[Node, ...], tally: GceCalls
 ) -> None:
     mine = _reserve(gce, "user-ip")
-    moved = change(provider, tally, nodes, service(), service(annotations={ADDRESSES: "user-ip"}))
+    moved = change(
+        provider, tally, gce_nodes, service(), service(annotations={ADDRESSES: "user-ip"})
+    )
     assert moved.after == mine.address != moved.before
     assert moved.writes == {
         "forwardingRules.delete": 1,
@@ -92,15 +96,15 @@ def test_moving_to_a_user_address_releases_ours(
 def test_a_bad_user_address_is_refused_before_any_write(
     provider: GcpLoadBalancers,
     gce: Gce,
-    nodes: tuple[Node, ...],
-    tally: Tally,
+    gce_nodes: tuple[Node, ...],
+    tally: GceCalls,
     annotations: dict[str, str],
     text: str,
 ) -> None:
     _reserve(gce, "user-ip")
     tally.start()
     with pytest.raises(PermanentError, match=text):
-        provider.ensure(spec_of(provider, service(annotations=annotations), nodes))
+        provider.ensure(spec_of(provider, service(annotations=annotations), gce_nodes))
     assert tally.writes() == {}
 
 
@@ -125,14 +129,14 @@ def internal_provider(gce_fake_url: str, admin: Admin) -> Iterator[GcpLoadBalanc
 def test_internal_load_balancer_in_its_subnetwork(
     internal_provider: GcpLoadBalancers,
     gce: Gce,
-    nodes: tuple[Node, ...],
+    gce_nodes: tuple[Node, ...],
     annotations: dict[str, str],
     subnet: str,
     cidr: str,
 ) -> None:
     ports = ((80, "TCP", 30080), (53, "UDP", 30053))
     spec = spec_of(
-        internal_provider, service(ports=ports, annotations={**INTERNAL, **annotations}), nodes
+        internal_provider, service(ports=ports, annotations={**INTERNAL, **annotations}), gce_nodes
     )
     ip = internal_provider.ensure(spec).ingress[0].ip
     assert ip is not None and ipaddress.ip_address(ip) in ipaddress.ip_network(cidr)
@@ -152,9 +156,9 @@ def test_internal_load_balancer_in_its_subnetwork(
 
 
 def test_switching_to_internal_rebuilds_the_front_end(
-    internal_provider: GcpLoadBalancers, gce: Gce, nodes: tuple[Node, ...], tally: Tally
+    internal_provider: GcpLoadBalancers, gce: Gce, gce_nodes: tuple[Node, ...], tally: GceCalls
 ) -> None:
-    moved = change(internal_provider, tally, nodes, service(), service(annotations=INTERNAL))
+    moved = change(internal_provider, tally, gce_nodes, service(), service(annotations=INTERNAL))
     inside = moved.after
     assert inside != moved.before and inside is not None and inside.startswith("10.10.0.")
     assert moved.writes == {
@@ -170,18 +174,9 @@ def test_switching_to_internal_rebuilds_the_front_end(
 
 
 def test_a_requested_ip_gcp_refuses_is_the_users_to_fix(
-    provider: GcpLoadBalancers, gce: Gce, nodes: tuple[Node, ...]
+    provider: GcpLoadBalancers, gce: Gce, gce_nodes: tuple[Node, ...]
 ) -> None:
-    squatter = compute_v1.ForwardingRule(
-        name="squatter", target=f"{gce.base}/zones/x/targetInstances/t"
-    )
-    gce.done(
-        gce.forwarding_rules.insert(
-            project=PROJECT, region=REGION, forwarding_rule_resource=squatter
-        )
-    )
-    taken = gce.forwarding_rules.get(project=PROJECT, region=REGION, forwarding_rule="squatter")
-    spec = spec_of(provider, service(loadBalancerIP=taken.I_p_address), nodes)
+    spec = spec_of(provider, service(load_balancer_ip=squatter_ip(gce)), gce_nodes)
     with pytest.raises(PermanentError, match=r"check spec\.loadBalancerIP") as caught:
         provider.ensure(spec)
     assert caught.value.field == "spec.loadBalancerIP"
@@ -189,7 +184,7 @@ def test_a_requested_ip_gcp_refuses_is_the_users_to_fix(
 
 
 def test_a_user_address_that_cannot_be_shared_is_the_users_to_fix(
-    internal_provider: GcpLoadBalancers, gce: Gce, nodes: tuple[Node, ...]
+    internal_provider: GcpLoadBalancers, gce: Gce, gce_nodes: tuple[Node, ...]
 ) -> None:
     _reserve(
         gce,
@@ -200,4 +195,4 @@ def test_a_user_address_that_cannot_be_shared_is_the_users_to_fix(
     ports = ((80, "TCP", 30080), (53, "UDP", 30053))
     svc = service(ports=ports, annotations={**INTERNAL, ADDRESSES: "one-rule-only"})
     with pytest.raises(PermanentError, match=f"check metadata.annotations\\[{ADDRESSES}\\]"):
-        internal_provider.ensure(spec_of(internal_provider, svc, nodes))
+        internal_provider.ensure(spec_of(internal_provider, svc, gce_nodes))

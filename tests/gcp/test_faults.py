@@ -13,10 +13,11 @@ from lbcontroller.provider import LoadBalancerStatus
 from lbcontroller.spec import LoadBalancerSpec
 from providers.gcp.api import OperationFailed
 from providers.gcp.provider import GcpLoadBalancers
-from tests.gcefake.gce import ZONES, Admin, Gce
+from tests.devenv.gcefake.gce import ZONES, Admin, Gce
+from tests.support.builders import service, spec_of
+from tests.support.calls import GceCalls
 
 from . import views
-from .support import Tally, service, spec_of
 
 pytestmark = pytest.mark.integration
 
@@ -62,11 +63,11 @@ def test_a_failed_operation_raises_and_the_next_ensure_converges(
     provider: GcpLoadBalancers,
     admin: Admin,
     gce: Gce,
-    nodes: tuple[Node, ...],
+    gce_nodes: tuple[Node, ...],
     method: str,
     collection: str,
 ) -> None:
-    spec = spec_of(provider, service(ports=TCP_UDP), nodes)
+    spec = spec_of(provider, service(ports=TCP_UDP), gce_nodes)
     admin.fail(method=method, collection=collection, code=400, reason="INVALID_FIELD_VALUE")
     with pytest.raises(OperationFailed, match=f"{collection}.{method} failed \\(400\\)"):
         provider.ensure(spec)
@@ -76,9 +77,9 @@ def test_a_failed_operation_raises_and_the_next_ensure_converges(
 
 
 def test_a_transient_operation_failure_is_retried_within_the_call(
-    provider: GcpLoadBalancers, admin: Admin, gce: Gce, nodes: tuple[Node, ...], tally: Tally
+    provider: GcpLoadBalancers, admin: Admin, gce: Gce, gce_nodes: tuple[Node, ...], tally: GceCalls
 ) -> None:
-    spec = spec_of(provider, service(ports=TCP_UDP), nodes)
+    spec = spec_of(provider, service(ports=TCP_UDP), gce_nodes)
     admin.fail(method="insert", collection="forwardingRules", code=503)
     admin.fail(method="insert", collection="addresses", code=500, sync=True)
     tally.start()
@@ -89,9 +90,9 @@ def test_a_transient_operation_failure_is_retried_within_the_call(
 
 
 def test_a_failed_delete_raises_and_the_next_one_finishes(
-    provider: GcpLoadBalancers, admin: Admin, gce: Gce, nodes: tuple[Node, ...]
+    provider: GcpLoadBalancers, admin: Admin, gce: Gce, gce_nodes: tuple[Node, ...]
 ) -> None:
-    spec = spec_of(provider, service(ports=TCP_UDP), nodes)
+    spec = spec_of(provider, service(ports=TCP_UDP), gce_nodes)
     provider.ensure(spec)
     admin.fail(method="delete", collection="healthChecks", code=400)
     with pytest.raises(OperationFailed):
@@ -103,9 +104,9 @@ def test_a_failed_delete_raises_and_the_next_one_finishes(
 
 
 def test_throttling_is_ridden_out_without_duplicates(
-    provider: GcpLoadBalancers, admin: Admin, gce: Gce, nodes: tuple[Node, ...], tally: Tally
+    provider: GcpLoadBalancers, admin: Admin, gce: Gce, gce_nodes: tuple[Node, ...], tally: GceCalls
 ) -> None:
-    spec = spec_of(provider, service(ports=TCP_UDP), nodes)
+    spec = spec_of(provider, service(ports=TCP_UDP), gce_nodes)
     admin.throttle(rate=0.3, seed=11)
     tally.start()
     status, _ = _until_converged(provider, spec)

@@ -20,8 +20,7 @@ from providers.gcp.options import (
     parse_options,
 )
 from providers.gcp.validate import validate
-
-from .support import CLUSTER, service
+from tests.support.builders import CLUSTER, service
 
 INTERNAL = {TYPE: "Internal"}
 
@@ -73,6 +72,7 @@ def test_parse_options_refuses(annotations: dict[str, str], culprit: str, reason
 
 
 def _spec(annotations: dict[str, str] | None = None, **raw: Any) -> Any:
+    """The spec of a Service with `raw` as its fields (ports as `(port, protocol, nodePort)`)."""
     ports = raw.pop("ports", ((80, "TCP", 30080),))
     svc = service(ports=ports, annotations=annotations, **raw)
     return build_spec(svc, (), SpecSettings(cluster=CLUSTER), parse_options)
@@ -83,9 +83,9 @@ def _spec(annotations: dict[str, str] | None = None, **raw: Any) -> Any:
     [
         ({}, {}),
         ({}, {"ports": ((80, "TCP", 30080), (53, "UDP", 30053))}),
-        ({}, {"loadBalancerIP": "198.51.100.7"}),
+        ({}, {"load_balancer_ip": "198.51.100.7"}),
         ({ADDRESSES: "mine"}, {}),
-        ({}, {"ipFamilies": ["IPv4", "IPv6"], "loadBalancerSourceRanges": ["10.0.0.0/8", "::/0"]}),
+        ({}, {"ip_families": ("IPv4", "IPv6"), "source_ranges": ("10.0.0.0/8", "::/0")}),
     ],
 )
 def test_validate_accepts(annotations: dict[str, str], raw: dict[str, Any]) -> None:
@@ -96,11 +96,11 @@ def test_validate_accepts(annotations: dict[str, str], raw: dict[str, Any]) -> N
     ("annotations", "raw", "error", "text"),
     [
         ({}, {"ports": ((80, "SCTP", 30080),)}, Unsupported, "SCTP"),
-        ({}, {"ipFamilies": ["IPv6"]}, Unsupported, "IPv6-only"),
-        ({}, {"loadBalancerSourceRanges": ["2001:db8::/32"]}, Unsupported, "no IPv4 range"),
-        ({ADDRESSES: "mine"}, {"loadBalancerIP": "198.51.100.7"}, PermanentError, "not both"),
-        ({}, {"loadBalancerIP": "2001:db8::1"}, PermanentError, "not an IPv4 address"),
-        ({}, {"loadBalancerIP": "somewhere"}, PermanentError, "not an IPv4 address"),
+        ({}, {"ip_families": ("IPv6",)}, Unsupported, "IPv6-only"),
+        ({}, {"source_ranges": ("2001:db8::/32",)}, Unsupported, "no IPv4 range"),
+        ({ADDRESSES: "mine"}, {"load_balancer_ip": "198.51.100.7"}, PermanentError, "not both"),
+        ({}, {"load_balancer_ip": "2001:db8::1"}, PermanentError, "not an IPv4 address"),
+        ({}, {"load_balancer_ip": "somewhere"}, PermanentError, "not an IPv4 address"),
     ],
 )
 def test_validate_refuses(

@@ -7,7 +7,7 @@ from typing import Any
 from google.api_core import exceptions
 from google.cloud import compute_v1
 
-from tests.gcefake.gce import PROJECT, REGION, ZONES, Gce
+from tests.devenv.gcefake.gce import PROJECT, REGION, ZONES, Gce
 
 GROUP = "k8s-ig-test"
 

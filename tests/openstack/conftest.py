@@ -21,9 +21,8 @@ from lbcontroller.metrics import Metrics
 from providers.openstack import build
 from providers.openstack.context import Patience
 from providers.openstack.provider import OpenStackLoadBalancers
-from tests.openstack_env.conftest import conn, os_env
-
-from .support import Tally
+from tests.devenv.openstack_env.conftest import conn, os_env
+from tests.support.calls import MetricCalls
 
 # The environment tests' fixtures: what env-up exported, and a connection as the tests' user.
 __all__ = ["conn", "os_env"]
@@ -87,9 +86,9 @@ def metrics() -> Metrics:
 
 
 @pytest.fixture
-def tally(metrics: Metrics) -> Tally:
+def tally(metrics: Metrics) -> MetricCalls:
     """Counts the provider's calls."""
-    return Tally(metrics)
+    return MetricCalls(metrics)
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from devenv.state import EnvState
 from lbcontroller.metrics import Metrics
 from providers.openstack.provider import OpenStackLoadBalancers
 from tests.conftest import endpoint
-from tests.openstack_env.support import OPENSTACK_MARKS
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS
+from tests.support.calls import MetricCalls
 
 from .conftest import make_provider
-from .support import Tally
 
 pytestmark = OPENSTACK_MARKS
 
@@ -58,7 +58,7 @@ def test_wrong_password_fails_at_once(
     wrong.write_text(yaml.safe_dump(clouds))
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(wrong))
     provider = make_provider(os_env, cluster=cluster, metrics=metrics)
-    tally = Tally(metrics)
+    tally = MetricCalls(metrics)
     tally.start()
     with pytest.raises(ksa.Unauthorized):
         provider.list_owned()

@@ -7,10 +7,12 @@ from typing import Any
 
 from providers.openstack import options as k
 from providers.openstack.provider import OpenStackLoadBalancers
-from tests.openstack_env.support import OPENSTACK_MARKS, unique
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS, unique
+from tests.support.builders import service
+from tests.support.calls import MetricCalls
 
 from . import views
-from .support import Tally, made, service, spec_of, writes_of
+from .support import TCP_UDP, made, spec_for, writes_of
 
 pytestmark = OPENSTACK_MARKS
 
@@ -19,7 +21,7 @@ HTTP_HTTPS = ((80, "TCP", 30080), (443, "TCP", 30443))
 
 
 def test_ports_added_and_removed_in_place(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
 ) -> None:
     spec, lb = made(provider, conn, service(ports=HTTP))
     assert writes_of(provider, tally, service(ports=HTTP_HTTPS)) == {
@@ -39,17 +41,16 @@ def test_ports_added_and_removed_in_place(
         "pools.delete": 1,
     }
     assert set(views.listeners(conn, lb.id)) == {("TCP", 443)}
-    assert set(views.pools(conn, lb.id)) == {f"{spec.ref.name}-tcp-443"}
-    assert views.the_lb(conn, spec.ref).id == lb.id
+    assert set(views.pools(conn, lb.id)) == {f"{spec.ref.name}-tcp-443"}  # same LB: the contract
 
 
 def test_source_ranges_update_allowed_cidrs(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
 ) -> None:
-    spec, lb = made(provider, conn, service())
+    spec, lb = made(provider, conn, service(ports=TCP_UDP))
     tally.start()
     ranges = ("192.0.2.0/24", "10.0.0.0/8", "2001:db8::/32")
-    provider.ensure(spec_of(provider, service(ranges=ranges)))
+    provider.ensure(spec_for(provider, service(source_ranges=ranges, ports=TCP_UDP)))
     assert tally.writes() == {"listeners.update": 2}
     for listener in views.listeners(conn, lb.id).values():
         assert sorted(listener.allowed_cidrs) == ["10.0.0.0/8", "192.0.2.0/24"]
@@ -61,12 +62,14 @@ def test_source_ranges_update_allowed_cidrs(
 
 
 def test_traffic_policy_moves_the_probes(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
 ) -> None:
-    spec, lb = made(provider, conn, service())
-    assert writes_of(provider, tally, service(policy="Local", health_port=31999)) == {
-        "members.batch_update": 2
-    }
+    spec, lb = made(provider, conn, service(ports=TCP_UDP))
+    assert writes_of(
+        provider,
+        tally,
+        service(external_traffic_policy="Local", health_check_node_port=31999, ports=TCP_UDP),
+    ) == {"members.batch_update": 2}
     for pool in views.pools(conn, lb.id).values():
         assert {m[3] for m in views.members(conn, pool.id)} == {31999}
         monitor = views.monitor(conn, pool)
@@ -75,7 +78,7 @@ def test_traffic_policy_moves_the_probes(
 
 
 def test_annotations_change_listeners_pools_and_monitors(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
 ) -> None:
     spec, lb = made(provider, conn, service(ports=HTTP))
     tuned = {
@@ -111,12 +114,14 @@ def test_annotations_change_listeners_pools_and_monitors(
 
 
 def test_proxy_protocol_replaces_the_pools_only(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
 ) -> None:
-    spec, lb = made(provider, conn, service())
+    spec, lb = made(provider, conn, service(ports=TCP_UDP))
     old = views.pools(conn, lb.id)
     tally.start()
-    status = provider.ensure(spec_of(provider, service(annotations={k.PROXY_PROTOCOL: "true"})))
+    status = provider.ensure(
+        spec_for(provider, service(annotations={k.PROXY_PROTOCOL: "true"}, ports=TCP_UDP))
+    )
     assert status.ingress[0].ip_mode == "Proxy"
     assert tally.writes() == {  # the TCP port only: UDP pools stay UDP
         "pools.create": 1,
@@ -133,9 +138,9 @@ def test_proxy_protocol_replaces_the_pools_only(
 
 
 def test_vip_subnet_change_recreates_keeping_the_floating_ip(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
 ) -> None:
-    spec = spec_of(provider, service(ports=HTTP))
+    spec = spec_for(provider, service(ports=HTTP))
     before = provider.ensure(spec).ingress[0].ip
     lb = views.the_lb(conn, spec.ref)
     network = conn.network.create_network(name=unique("lbc-vip2"))
@@ -144,7 +149,7 @@ def test_vip_subnet_change_recreates_keeping_the_floating_ip(
     )
     try:
         tally.start()
-        moved = spec_of(provider, service(ports=HTTP, annotations={k.SUBNET_ID: subnet.id}))
+        moved = spec_for(provider, service(ports=HTTP, annotations={k.SUBNET_ID: subnet.id}))
         assert provider.ensure(moved).ingress[0].ip == before
         assert tally.writes() == {"loadbalancers.delete": 1, "loadbalancers.create": 1}
         now = views.the_lb(conn, spec.ref)

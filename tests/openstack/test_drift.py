@@ -15,20 +15,22 @@ from lbcontroller.metrics import Metrics
 from providers.openstack.context import Patience
 from providers.openstack.loadbalancer import LoadBalancerFailed
 from providers.openstack.provider import OpenStackLoadBalancers
-from tests.openstack_env.support import OPENSTACK_MARKS, wait_status
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS, wait_status
+from tests.support.builders import service
+from tests.support.calls import MetricCalls
 
 from . import views
 from .conftest import make_provider
 from .octavia_db import set_status
-from .support import Tally, made, service, spec_of
+from .support import TCP_UDP, made, spec_for
 
 pytestmark = OPENSTACK_MARKS
 
 
 def test_verify_repairs_what_changed_behind_our_back(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
 ) -> None:
-    spec = spec_of(provider, service())
+    spec = spec_for(provider, service(ports=TCP_UDP))
     status = provider.ensure(spec)
     lb = views.the_lb(conn, spec.ref)
     lbs = conn.load_balancer
@@ -61,9 +63,9 @@ def test_verify_repairs_what_changed_behind_our_back(
 
 
 def test_error_is_deleted_then_recreated(
-    provider: OpenStackLoadBalancers, conn: Any, devenv: EnvState, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, devenv: EnvState, tally: MetricCalls
 ) -> None:
-    spec = spec_of(provider, service(ports=((80, "TCP", 30080),)))
+    spec = spec_for(provider, service(ports=((80, "TCP", 30080),)))
     address = provider.ensure(spec).ingress[0].ip
     broken = views.the_lb(conn, spec.ref)
     set_status(devenv, broken.id, "ERROR")
@@ -85,7 +87,7 @@ def test_error_is_left_alone_without_delete_on_error(
     provider = make_provider(os_env, cluster=cluster, metrics=metrics, delete_on_error=False)
     spec, broken = made(provider, conn, service(ports=((80, "TCP", 30080),)))
     set_status(devenv, broken.id, "ERROR")
-    tally = Tally(metrics)
+    tally = MetricCalls(metrics)
     tally.start()
     with pytest.raises(LoadBalancerFailed, match="deleteOnError is off"):
         provider.ensure(spec)
@@ -96,7 +98,7 @@ def test_error_is_left_alone_without_delete_on_error(
 
 
 def test_stuck_pending_asks_for_a_retry(
-    provider: OpenStackLoadBalancers, conn: Any, devenv: EnvState, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, devenv: EnvState, tally: MetricCalls
 ) -> None:
     spec, lb = made(provider, conn, service(ports=((80, "TCP", 30080),)))
     impatient = dataclasses.replace(provider.ctx, patience=Patience(first=0.2, budget=1))

@@ -22,19 +22,24 @@ from lbcontroller.errors import PermanentError
 from lbcontroller.metrics import Metrics
 from providers.openstack import options as k
 from providers.openstack.provider import OpenStackLoadBalancers
-from tests.openstack_env.support import OPENSTACK_MARKS, unique
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS, unique
+from tests.support.builders import service
+from tests.support.calls import MetricCalls
 
 from . import views
 from .conftest import make_provider
-from .support import Tally, service, spec_of
+from .support import TCP_UDP, spec_for
 
 pytestmark = OPENSTACK_MARKS
 
 
 def test_known_gap_vip_port_unknown_to_neutron(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally, caplog: pytest.LogCaptureFixture
+    provider: OpenStackLoadBalancers,
+    conn: Any,
+    tally: MetricCalls,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    spec = spec_of(provider, service())
+    spec = spec_for(provider, service(ports=TCP_UDP))
     tally.start()
     with caplog.at_level(logging.WARNING, logger="providers.openstack.floating_ip"):
         address = provider.ensure(spec).ingress[0].ip
@@ -47,13 +52,13 @@ def test_known_gap_vip_port_unknown_to_neutron(
 
 
 def test_requested_floating_ip_is_used_and_survives(
-    provider: OpenStackLoadBalancers, conn: Any, os_env: dict[str, str], tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, os_env: dict[str, str], tally: MetricCalls
 ) -> None:
     mine = conn.network.create_ip(
         floating_network_id=os_env["OS_FLOATING_NETWORK_ID"], description="the user's"
     )
     try:
-        spec = spec_of(provider, service(ip=mine.floating_ip_address))
+        spec = spec_for(provider, service(load_balancer_ip=mine.floating_ip_address, ports=TCP_UDP))
         tally.start()
         assert provider.ensure(spec).ingress[0].ip == mine.floating_ip_address
         assert tally.writes() == {"loadbalancers.create": 1}
@@ -66,13 +71,15 @@ def test_requested_floating_ip_is_used_and_survives(
 
 
 def test_switching_to_a_requested_ip_releases_ours(
-    provider: OpenStackLoadBalancers, conn: Any, os_env: dict[str, str], tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, os_env: dict[str, str], tally: MetricCalls
 ) -> None:
-    ours = provider.ensure(spec_of(provider, service())).ingress[0].ip
+    ours = provider.ensure(spec_for(provider, service(ports=TCP_UDP))).ingress[0].ip
     theirs = conn.network.create_ip(floating_network_id=os_env["OS_FLOATING_NETWORK_ID"])
     try:
         tally.start()
-        status = provider.ensure(spec_of(provider, service(ip=theirs.floating_ip_address)))
+        status = provider.ensure(
+            spec_for(provider, service(load_balancer_ip=theirs.floating_ip_address, ports=TCP_UDP))
+        )
         assert status.ingress[0].ip == theirs.floating_ip_address
         assert tally.writes() == {"floatingips.delete": 1}
         assert views.floating_ips(conn, str(ours)) == []
@@ -81,17 +88,19 @@ def test_switching_to_a_requested_ip_releases_ours(
 
 
 def test_missing_requested_ip_is_permanent(provider: OpenStackLoadBalancers) -> None:
-    spec = spec_of(provider, service(ports=((80, "TCP", 30080),), ip="203.0.113.250"))
+    spec = spec_for(
+        provider, service(ports=((80, "TCP", 30080),), load_balancer_ip="203.0.113.250")
+    )
     with pytest.raises(PermanentError, match=r"no floating IP 203\.0\.113\.250") as caught:
         provider.ensure(spec)
     assert caught.value.field == "spec.loadBalancerIP"
 
 
 def test_kept_floating_ip_is_handed_over(
-    provider: OpenStackLoadBalancers, conn: Any, tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
 ) -> None:
     keep = {k.KEEP_FLOATING_IP: "true"}
-    spec = spec_of(provider, service(annotations=keep))
+    spec = spec_for(provider, service(annotations=keep, ports=TCP_UDP))
     address = str(provider.ensure(spec).ingress[0].ip)
     (fip,) = views.marked_ips(conn, spec.ref)
     assert fip.description.endswith("lbcontroller.io/keep-floating-ip=true")
@@ -107,36 +116,38 @@ def test_kept_floating_ip_is_handed_over(
 
 
 def test_keep_from_the_config_and_toggled_by_annotation(
-    os_env: dict[str, str], cluster: str, conn: Any, metrics: Metrics, tally: Tally
+    os_env: dict[str, str], cluster: str, conn: Any, metrics: Metrics, tally: MetricCalls
 ) -> None:
     provider = make_provider(os_env, cluster=cluster, metrics=metrics, keep_floating_ip=True)
-    spec = spec_of(provider, service())
+    spec = spec_for(provider, service(ports=TCP_UDP))
     provider.ensure(spec)
     (fip,) = views.marked_ips(conn, spec.ref)
     assert fip.description.endswith("keep-floating-ip=true")
     tally.start()
-    provider.ensure(spec_of(provider, service(annotations={k.KEEP_FLOATING_IP: "false"})))
+    provider.ensure(
+        spec_for(provider, service(annotations={k.KEEP_FLOATING_IP: "false"}, ports=TCP_UDP))
+    )
     assert tally.writes() == {"floatingips.update": 1}
     (fip,) = views.marked_ips(conn, spec.ref)
     assert not fip.description.endswith("keep-floating-ip=true")
 
 
 def test_floating_network_change_moves_our_ip(
-    provider: OpenStackLoadBalancers, conn: Any, os_env: dict[str, str], tally: Tally
+    provider: OpenStackLoadBalancers, conn: Any, os_env: dict[str, str], tally: MetricCalls
 ) -> None:
     admin = openstack.connect(cloud="devenv-admin")  # only an admin makes external networks
     network = admin.network.create_network(name=unique("lbc-public2"), is_router_external=True)
     admin.network.create_subnet(
         network_id=network.id, ip_version=4, cidr="198.18.0.0/24", enable_dhcp=False
     )
-    spec = spec_of(provider, service(ports=((80, "TCP", 30080),)))
+    spec = spec_for(provider, service(ports=((80, "TCP", 30080),)))
     try:
         first = provider.ensure(spec).ingress[0].ip
         moved = service(
             ports=((80, "TCP", 30080),), annotations={k.FLOATING_NETWORK_ID: network.id}
         )
         tally.start()
-        address = provider.ensure(spec_of(provider, moved)).ingress[0].ip
+        address = provider.ensure(spec_for(provider, moved)).ingress[0].ip
         assert tally.writes() == {"floatingips.delete": 1, "floatingips.create": 1}
         assert str(address).startswith("198.18.0.") and views.floating_ips(conn, str(first)) == []
     finally:

@@ -19,8 +19,9 @@ from providers.openstack.options import (
     parse_options,
 )
 from providers.openstack.validate import validate
+from tests.support.builders import service
 
-from .support import NODES, service
+from .support import NODES, TCP_UDP
 
 SETTINGS = Settings(cluster="unit", vip_subnet_id="vip-subnet", floating_network_id="public")
 D = OpenStackOptions()
@@ -126,7 +127,7 @@ def test_parse_options_refuses(annotations: dict[str, str], culprit: str, reason
 
 
 def _spec(settings: Settings = SETTINGS, **changes: Any) -> LoadBalancerSpec[Any]:
-    svc = service(**changes)
+    svc = service(**{"ports": TCP_UDP, **changes})
     return build_spec(svc, NODES, SpecSettings(cluster=settings.cluster), parse_options)
 
 
@@ -134,13 +135,16 @@ def _spec(settings: Settings = SETTINGS, **changes: Any) -> LoadBalancerSpec[Any
     ("changes", "settings"),
     [
         ({}, SETTINGS),
-        ({"ip": "203.0.113.9"}, dataclasses.replace(SETTINGS, floating_network_id=None)),
+        (
+            {"load_balancer_ip": "203.0.113.9"},
+            dataclasses.replace(SETTINGS, floating_network_id=None),
+        ),
         (
             {"annotations": {k.INTERNAL: "true"}},
             dataclasses.replace(SETTINGS, floating_network_id=None),
         ),
         ({"annotations": {k.NETWORK_ID: "n"}}, dataclasses.replace(SETTINGS, vip_subnet_id=None)),
-        ({"ranges": ("10.0.0.0/8", "2001:db8::/32")}, SETTINGS),
+        ({"source_ranges": ("10.0.0.0/8", "2001:db8::/32")}, SETTINGS),
         ({"annotations": {k.ENABLE_MONITOR: "false"}}, SETTINGS),
     ],
 )
@@ -152,8 +156,8 @@ def test_validate_accepts(changes: dict[str, Any], settings: Settings) -> None:
     ("changes", "settings", "error", "text"),
     [
         ({"ports": ((80, "SCTP", 30080),)}, SETTINGS, Unsupported, "SCTP ports"),
-        ({"ranges": ("2001:db8::/32",)}, SETTINGS, Unsupported, "only IPv6 source ranges"),
-        ({"ip": "2001:db8::1"}, SETTINGS, Unsupported, "not an IPv4 address"),
+        ({"source_ranges": ("2001:db8::/32",)}, SETTINGS, Unsupported, "only IPv6 source ranges"),
+        ({"load_balancer_ip": "2001:db8::1"}, SETTINGS, Unsupported, "not an IPv4 address"),
         ({}, dataclasses.replace(SETTINGS, vip_subnet_id=None), PermanentError, "no VIP subnet"),
         (
             {},
@@ -162,7 +166,11 @@ def test_validate_accepts(changes: dict[str, Any], settings: Settings) -> None:
             "no floating network",
         ),
         (
-            {"policy": "Local", "health_port": 32000, "annotations": {k.ENABLE_MONITOR: "false"}},
+            {
+                "external_traffic_policy": "Local",
+                "health_check_node_port": 32000,
+                "annotations": {k.ENABLE_MONITOR: "false"},
+            },
             SETTINGS,
             Unsupported,
             "externalTrafficPolicy Local",
@@ -183,7 +191,11 @@ def test_validate_refuses_ipv6_first() -> None:
 
 
 def test_desired_ports_members_and_placement() -> None:
-    local: dict[str, Any] = {"policy": "Local", "health_port": 32000, "ranges": ("10.0.0.0/8",)}
+    local: dict[str, Any] = {
+        "external_traffic_policy": "Local",
+        "health_check_node_port": 32000,
+        "source_ranges": ("10.0.0.0/8",),
+    }
     want = desired(_spec(annotations={k.PROXY_PROTOCOL: "v2", k.FLAVOR_ID: "f"}, **local), SETTINGS)
     assert want.placement == {"vip_subnet_id": "vip-subnet", "flavor_id": "f"}
     assert want.ip_mode == "Proxy" and want.floating is not None and not want.floating.keep
@@ -199,7 +211,7 @@ def test_desired_ports_members_and_placement() -> None:
 
 def test_created_with_follows_what_octavia_cannot_change() -> None:
     base = desired(_spec(), SETTINGS)
-    assert desired(_spec(ranges=("10.0.0.0/8",)), SETTINGS).created_with == base.created_with
+    assert desired(_spec(source_ranges=("10.0.0.0/8",)), SETTINGS).created_with == base.created_with
     moved = desired(_spec(annotations={k.SUBNET_ID: "other"}), SETTINGS)
     internal = desired(_spec(annotations={k.INTERNAL: "true"}), SETTINGS)
     assert moved.created_with != base.created_with

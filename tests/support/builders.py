@@ -79,7 +79,7 @@ def node(
         name=name,
         labels=dict(labels or {}),
         taints=taints,
-        provider_id=provider_id or f"aws:///eu-west-1a/i-{name}",
+        provider_id=f"aws:///eu-west-1a/i-{name}" if provider_id is None else provider_id,
         internal_ip=ip,
         deleting=deleting,
     )

@@ -20,7 +20,7 @@ from lbcontroller.metrics import Metrics
 
 
 class FakeAdmin(Protocol):
-    """The Compute fake's admin API (`tests.gcefake.gce.Admin`), which serves its call log."""
+    """The Compute fake's admin API (`tests.devenv.gcefake.gce.Admin`): it serves its call log."""
 
     def call(self, method: str, path: str) -> Any:
         """One admin request's decoded answer."""

@@ -3,68 +3,27 @@
 The proxy (`python -m devenv.faultproxy`) runs with its AWS limits on at a small scale; boto3's
 elbv2, elb and ec2 clients burst past a bucket and get throttled exactly as AWS throttles them
 (botocore reads it as throttling), buckets refill at the documented rate, categories keep their
-own tokens, the stats count each throttle. Then `CloudCaller` with adaptive buckets drives a
-bounded burst through the same proxy: every call succeeds in the end, the throttles are seen
-and counted, and the client's rate settles near the server's refill rate.
+own tokens, the stats count each throttle. (How lbcontroller's `CloudCaller` meets these
+limits is tested in `tests/aws/test_adaptive_limits.py`.)
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.retries.standard import RetryContext, RetryEventAdapter, ThrottlingErrorDetector
 
-from devenv.faults.client import FaultAdmin, start_proxy
-from devenv.procs import stop
-from devenv.state import EnvState
-from lbcontroller.cloudcall import CloudCaller, Outcome
-from lbcontroller.metrics import Metrics
-from lbcontroller.ratelimit import Adaptive, AdaptiveBucket
+from lbcontroller.cloudcall import Outcome
 from providers.aws.api import classify
-from tests.conftest import aws_backend_url
+
+from .aws_limits import Proxied, aws
 
 pytestmark = pytest.mark.integration
-REGION = "us-east-1"
-NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
-CALLS = 40  # through CloudCaller: at least 12 s at the scaled refill rate
-SCALE = 0.25  # elbv2 Describe*: 10 tokens, 2.5 a second; EC2 per-API describe: 25, 5 a second
-
-
-@dataclass
-class Proxied:
-    """boto3 clients through a proxy that enforces AWS's limits."""
-
-    admin: FaultAdmin
-    elbv2: Any
-    elb: Any
-    ec2: Any
-
-
-def _boto(service: str, url: str) -> Any:
-    session: Any = boto3.session.Session(region_name=REGION)
-    return session.client(service, endpoint_url=url, config=NO_RETRIES)
-
-
-@pytest.fixture
-def aws(devenv: EnvState, tmp_path: Path) -> Iterator[Proxied]:
-    """moto (emptied) behind a fresh proxy with AWS's limits on, scaled down."""
-    upstream = aws_backend_url(devenv, "moto")
-    proc, url = start_proxy("faultproxy-limits", upstream, logs=tmp_path)
-    try:
-        admin = FaultAdmin(url)
-        admin.limits(enabled=True, scale=SCALE)
-        yield Proxied(admin, _boto("elbv2", url), _boto("elb", url), _boto("ec2", url))
-    finally:
-        stop(proc)
+__all__ = ["aws"]  # the fixture
 
 
 def _passes(call: Callable[[], Any], tries: int) -> list[str]:
@@ -160,38 +119,3 @@ def test_the_stats_count_each_throttle_by_operation(aws: Proxied) -> None:
     assert [e[3] for e in aws.admin.log()["entries"]].count("limited") == elbv2 + ec2
     assert aws.admin.limits(enabled=False)["enabled"] is False
     assert _passes(aws.elbv2.describe_load_balancers, 20) == ["ok"] * 20
-
-
-def test_adaptive_client_limits_meet_the_server_limits(aws: Proxied) -> None:
-    metrics = Metrics()
-    bucket = AdaptiveBucket(Adaptive(start=10.0, floor=0.5, cap=40.0), 5)
-    caller = CloudCaller(
-        provider="aws-test",
-        metrics=metrics,
-        classify=classify,
-        limits={"describe": bucket},
-        max_tries=30,
-        max_delay=2.0,
-    )
-    aws.admin.reset()
-
-    def one(_: int) -> int:
-        answer = caller.call("describe", "DescribeTargetGroups", aws.elbv2.describe_target_groups)
-        return len(answer["TargetGroups"])
-
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        assert list(pool.map(one, range(CALLS))) == [0] * CALLS
-    elapsed = time.monotonic() - started
-    stats = aws.admin.stats()["by_operation"]["elbv2:DescribeTargetGroups"]
-    seen = metrics.registry.get_sample_value(
-        "lbcontroller_cloud_api_throttles_total", {"provider": "aws-test", "family": "describe"}
-    )
-    assert seen == stats["limited"] > 0  # every throttle the server sent was seen and counted
-    assert stats["calls"] - stats["limited"] == CALLS
-    assert stats["limited"] < CALLS  # backed off: far fewer throttles than calls
-    assert (CALLS - 10) / 2.5 * 0.9 <= elapsed <= (CALLS - 10) / 2.5 * 2.5  # near the server's pace
-    rate = metrics.registry.get_sample_value(
-        "lbcontroller_cloud_api_rate_limit", {"provider": "aws-test", "family": "describe"}
-    )
-    assert rate == bucket.rate and rate is not None and rate < 10.0  # down from its start

@@ -16,7 +16,7 @@ import pytest
 
 from devenv.state import EnvState
 from tests.conftest import endpoint
-from tests.openstack_env.support import unique, wait_gone, wait_status
+from tests.devenv.openstack_env.support import unique, wait_gone, wait_status
 
 
 @pytest.fixture(scope="session")

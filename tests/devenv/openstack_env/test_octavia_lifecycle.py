@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.openstack_env.support import OPENSTACK_MARKS, unique, wait_gone, wait_status
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS, unique, wait_gone, wait_status
 
 pytestmark = OPENSTACK_MARKS
 

@@ -15,21 +15,20 @@ from typing import Any
 
 import pytest
 
-from lbcontroller.controller import Controller
 from lbcontroller.kube import KubeClient
 from lbcontroller.metrics import Metrics
 from lbcontroller.spec import ref_for
 from providers.openstack.provider import OpenStackLoadBalancers
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS, unique, wait_status
 from tests.openstack import views
-from tests.openstack.conftest import cluster, make_provider
-from tests.openstack_env.conftest import conn, os_env
-from tests.openstack_env.support import OPENSTACK_MARKS, unique, wait_status
+from tests.openstack.conftest import make_provider
 from tests.support.calls import MetricCalls
 from tests.support.harness import make_controller, running, wait_for, wait_for_ingress
 from tests.support.objects import Nodes, create_service, delete_service, get_service, patch_service
+from tests.support.stage import Stage as BaseStage
+from tests.support.stage import lb_class
 
 pytestmark = OPENSTACK_MARKS
-__all__ = ["cluster", "conn", "os_env"]  # fixtures shared with the provider's own tests
 PORTS = [
     {"name": "http", "port": 80, "protocol": "TCP"},
     {"name": "dns", "port": 53, "protocol": "UDP"},
@@ -37,29 +36,19 @@ PORTS = [
 
 
 @dataclass
-class Stage:
+class Stage(BaseStage[OpenStackLoadBalancers, MetricCalls]):
     """One test's cluster, OpenStack and running controller."""
 
-    kube: KubeClient
-    namespace: str
+    CLOUD = "os"
+    SETTLE = 60.0
+
     conn: Any
     cluster: str
-    provider: OpenStackLoadBalancers
-    tally: MetricCalls
-    nodes: Nodes
-    controller: Controller
-
-    @property
-    def lb_class(self) -> str:
-        return f"test.lbcontroller.io/os-{self.namespace}"
 
     def lb(self, name: str) -> Any:
         svc = get_service(self.kube, self.namespace, name)
         assert svc is not None
         return views.the_lb(self.conn, ref_for(self.cluster, svc))
-
-    def settle(self) -> None:
-        wait_for(self.controller.queue_idle, timeout=60, what="the queue to drain")
 
 
 @pytest.fixture
@@ -71,14 +60,21 @@ def stage(
     for suffix, ip in (("a", "10.0.0.11"), ("b", "10.0.0.12")):
         nodes.add(suffix, ip=ip)
     controller = make_controller(
-        kube, {"os": (provider, f"test.lbcontroller.io/os-{namespace}")}, node_sync_delay=0.3
+        kube, {"os": (provider, lb_class("os", namespace))}, node_sync_delay=0.3
     )
     # the provider's tags name the test's own cluster, so list_owned and cleanup see only it
     for route in controller.router.routes.values():
         object.__setattr__(route, "settings", type(route.settings)(cluster=cluster))
     with running(controller):
         yield Stage(
-            kube, namespace, conn, cluster, provider, MetricCalls(metrics), nodes, controller
+            kube,
+            namespace,
+            provider,
+            MetricCalls(metrics),
+            nodes,
+            controller,
+            conn=conn,
+            cluster=cluster,
         )
 
 
@@ -104,12 +100,12 @@ def test_create_change_in_place_and_delete(stage: Stage, conn: Any, os_env: dict
         {"spec": {"externalTrafficPolicy": "Local"}},
     ):
         stage.settle()
-        stage.tally.start()
+        stage.calls.start()
         patch_service(stage.kube, stage.namespace, "web", change)
-        wait_for(stage.tally.writes, timeout=60, what=f"the change {change}")
+        wait_for(stage.calls.writes, timeout=60, what=f"the change {change}")
         stage.settle()
         assert stage.lb("web").id == lb.id
-        assert "loadbalancers.create" not in stage.tally.writes()
+        assert "loadbalancers.create" not in stage.calls.writes()
     assert ("TCP", 443) in views.listeners(conn, lb.id)
     for listener in views.listeners(conn, lb.id).values():
         assert listener.allowed_cidrs == ["192.0.2.0/24"]
@@ -130,14 +126,14 @@ def test_node_changes_are_one_member_batch_per_pool(stage: Stage, conn: Any) -> 
     _create(stage, "web")
     stage.settle()
     pools = views.pools(conn, stage.lb("web").id)
-    stage.tally.start()
+    stage.calls.start()
     stage.nodes.add("c", ip="10.0.0.13")
     wait_for(
-        lambda: stage.tally.writes().get("members.batch_update") == len(pools),
+        lambda: stage.calls.writes().get("members.batch_update") == len(pools),
         timeout=60,
         what="the member updates",
     )
     stage.settle()
-    assert stage.tally.writes() == {"members.batch_update": len(pools)}
+    assert stage.calls.writes() == {"members.batch_update": len(pools)}
     for pool in pools.values():
         assert "10.0.0.13" in {m[1] for m in views.members(conn, pool.id)}

@@ -15,11 +15,10 @@ import pytest
 from google.cloud import compute_v1
 
 from devenv.state import EnvState
-from lbcontroller.controller import Controller
 from lbcontroller.kube import KubeClient
 from providers.gcp.provider import GcpLoadBalancers
 from tests.conftest import gce_url
-from tests.gcefake.gce import PROJECT, REGION, ZONES, Admin, Gce
+from tests.devenv.gcefake.gce import PROJECT, REGION, ZONES, Admin, Gce
 from tests.gcp import views
 from tests.gcp.conftest import make_provider
 from tests.support.calls import GceCalls
@@ -32,27 +31,21 @@ from tests.support.objects import (
     get_service,
     patch_service,
 )
+from tests.support.stage import Stage as BaseStage
+from tests.support.stage import lb_class
 
 pytestmark = pytest.mark.integration
 PORTS = [{"name": "http", "port": 80, "protocol": "TCP"}]
 
 
 @dataclass
-class Stage:
-    """One test's cluster, fake cloud and running controller."""
+class Stage(BaseStage[GcpLoadBalancers, GceCalls]):
+    """One test's cluster, Compute fake and running controller."""
 
-    kube: KubeClient
-    namespace: str
+    CLOUD = "gcp"
+
     admin: Admin
     gce: Gce
-    tally: GceCalls
-    nodes: Nodes
-    provider: GcpLoadBalancers
-    controller: Controller
-
-    @property
-    def lb_class(self) -> str:
-        return f"test.lbcontroller.io/gcp-{self.namespace}"
 
     def create(self, name: str, **spec: object) -> str:
         create_service(self.kube, self.namespace, name, lb_class=self.lb_class, ports=PORTS, **spec)  # type: ignore[arg-type]
@@ -64,9 +57,6 @@ class Stage:
         self.admin.instance(zone, name)
         return self.nodes.add(suffix, provider_id=f"gce://{PROJECT}/{zone}/{name}")
 
-    def settle(self) -> None:
-        wait_for(self.controller.queue_idle, what="the queue to drain")
-
 
 @pytest.fixture
 def stage(kube: KubeClient, namespace: str, nodes: Nodes, devenv: EnvState) -> Iterator[Stage]:
@@ -74,9 +64,11 @@ def stage(kube: KubeClient, namespace: str, nodes: Nodes, devenv: EnvState) -> I
     admin, gce = Admin(url), Gce(url)
     provider = make_provider(url)
     controller = make_controller(
-        kube, {"gcp": (provider, f"test.lbcontroller.io/gcp-{namespace}")}, node_sync_delay=0.3
+        kube, {"gcp": (provider, lb_class("gcp", namespace))}, node_sync_delay=0.3
     )
-    made = Stage(kube, namespace, admin, gce, GceCalls(admin), nodes, provider, controller)
+    made = Stage(
+        kube, namespace, provider, GceCalls(admin), nodes, controller, admin=admin, gce=gce
+    )
     made.node(ZONES[0], "a0")
     made.node(ZONES[1], "b0")
     with running(controller):
@@ -105,11 +97,11 @@ def test_changes_apply_in_place_and_keep_the_address(
     address = stage.create("web")
     stage.settle()
     before = views.everything(stage.gce)
-    stage.tally.start()
+    stage.calls.start()
     patch_service(stage.kube, stage.namespace, "web", change)
     wait_for(lambda: views.everything(stage.gce) != before, what="the change to reach GCE")
     stage.settle()
-    writes = stage.tally.writes()
+    writes = stage.calls.writes()
     assert "addresses.insert" not in writes and "addresses.delete" not in writes
     assert _ip_of_rules(stage) == {address}
     svc = get_service(stage.kube, stage.namespace, "web")
@@ -119,17 +111,17 @@ def test_changes_apply_in_place_and_keep_the_address(
 def test_node_changes_are_instance_group_deltas(stage: Stage) -> None:
     stage.create("web")
     stage.settle()
-    stage.tally.start()
+    stage.calls.start()
     name = stage.node(ZONES[0], "a1")
-    wait_for(stage.tally.writes, what="the node to be added")
+    wait_for(stage.calls.writes, what="the node to be added")
     stage.settle()
-    assert stage.tally.writes() == {"instanceGroups.addInstances": 1}
+    assert stage.calls.writes() == {"instanceGroups.addInstances": 1}
     assert name in (views.members(stage.gce, ZONES[0], f"k8s-ig-{CLUSTER}") or set())
-    stage.tally.start()
+    stage.calls.start()
     stage.nodes.remove(name)
-    wait_for(stage.tally.writes, what="the node to be removed")
+    wait_for(stage.calls.writes, what="the node to be removed")
     stage.settle()
-    assert stage.tally.writes() == {"instanceGroups.removeInstances": 1}
+    assert stage.calls.writes() == {"instanceGroups.removeInstances": 1}
 
 
 def test_delete_leaves_nothing_of_ours_and_keeps_a_user_address(stage: Stage) -> None:

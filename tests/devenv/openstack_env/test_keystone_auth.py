@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from tests.openstack_env.support import OPENSTACK_MARKS
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS
 
 pytestmark = OPENSTACK_MARKS
 

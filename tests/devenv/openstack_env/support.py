@@ -1,6 +1,6 @@
 """Bounded waits and names for the OpenStack environment tests.
 
-Where it sits: used by `tests/openstack_env/conftest.py` and the test modules; every wait has
+Where it sits: used by `tests/devenv/openstack_env/conftest.py` and the test modules; every wait has
 a deadline and fails the test (never hangs, never skips).
 """
 

@@ -9,7 +9,7 @@ from typing import Any
 import openstack.exceptions
 import pytest
 
-from tests.openstack_env.support import OPENSTACK_MARKS
+from tests.devenv.openstack_env.support import OPENSTACK_MARKS
 
 pytestmark = OPENSTACK_MARKS
 

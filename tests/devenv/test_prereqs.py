@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASE_PATH = "/usr/bin:/bin"  # bash and coreutils, but no Go, no pyenv shims
 
 

@@ -1,0 +1,2 @@
+"""Tests of the local environment itself (the API server, the stand-ins, the fault proxy, the
+prerequisites), not of the product."""
