@@ -4,5 +4,5 @@ Where it sits: `devenv.faultproxy` (an HTTP proxy of our own, one per upstream: 
 the GCE fake) recognises each cloud call (`calls`), asks `rules.Injector` whether to fault it,
 and answers with `answers` instead of (or after) forwarding it. `client` starts proxies and
 configures them through their admin endpoint; the chaos run (`chaos`) and
-`tests/test_faultproxy.py` use it.
+`tests/devenv/test_faultproxy.py` use it.
 """

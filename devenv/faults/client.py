@@ -1,6 +1,6 @@
 """Starting fault proxies and talking to their admin endpoint.
 
-Where it sits: the chaos run (`chaos.world`) and `tests/test_faultproxy.py` start one proxy
+Where it sits: the chaos run (`chaos.world`) and `tests/devenv/test_faultproxy.py` start one proxy
 process per upstream with `start_proxy` (recorded like every devenv server, so it is stopped
 by pid) and configure, read and reset it through `FaultAdmin`.
 """

@@ -10,7 +10,6 @@ Service is gone is listed for `gc`, and deleting that ref removes it with its gr
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from typing import Any
 
@@ -19,9 +18,9 @@ from mypy_boto3_ec2.type_defs import IpPermissionTypeDef
 
 from lbcontroller.model import Service
 from providers.aws.ownership import upstream_name
+from tests.support.builders import CLUSTER, service, spec_of
 
 from .conftest import World, provider_for
-from .support import CLUSTER, service, spec_of
 
 pytestmark = pytest.mark.integration
 LEGACY = "legacy-id"
@@ -89,7 +88,7 @@ def _client_rule(world: World) -> str:
 
 
 def _svc() -> Service:
-    return dataclasses.replace(service(), uid=str(uuid.uuid4()))
+    return service(uid=str(uuid.uuid4()))
 
 
 def test_an_upstream_nlb_of_the_configured_cluster_id_is_adopted_then_deleted(
