@@ -15,7 +15,7 @@ from typing import Generic, Protocol, TypeVar
 
 from lbcontroller import annotations as ann
 from lbcontroller.errors import PermanentError
-from lbcontroller.model import Node, Service
+from lbcontroller.model import TAKEN_OVER_FINALIZERS, Node, Service
 from lbcontroller.naming import lb_name
 from lbcontroller.nodes import eligible_nodes
 
@@ -191,11 +191,18 @@ def build_spec(
 
 
 def ref_for(cluster: str, service: Service) -> LoadBalancerRef:
-    """The reference of the load balancer that serves `service` in `cluster`."""
+    """The reference of the load balancer that serves `service` in `cluster`.
+
+    The UID, from which an upstream controller named its load balancer, is given only for a
+    Service that was already served when we see it (an address in its status, or a cleanup
+    finalizer of a controller we take over from): a new Service cannot have an upstream load
+    balancer, so looking for one would cost a read per create for nothing.
+    """
+    served = bool(service.ingress) or not TAKEN_OVER_FINALIZERS.isdisjoint(service.finalizers)
     return LoadBalancerRef(
         cluster=cluster,
         namespace=service.namespace,
         service=service.name,
         name=lb_name(cluster, service.namespace, service.name),
-        uid=service.uid,
+        uid=service.uid if served else "",
     )

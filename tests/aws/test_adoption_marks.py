@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from mypy_boto3_ec2.type_defs import IpPermissionTypeDef
 
-from lbcontroller.model import Service
+from lbcontroller.model import Ingress, Service
 from providers.aws.ownership import upstream_name
 from tests.support.builders import CLUSTER, service, spec_of
 
@@ -88,7 +88,13 @@ def _client_rule(world: World) -> str:
 
 
 def _svc() -> Service:
-    return service(uid=str(uuid.uuid4()))
+    """A Service upstream served: its NLB's name in the status, upstream's finalizer on it."""
+    uid = str(uuid.uuid4())
+    return service(
+        uid=uid,
+        ingress=(Ingress(hostname=f"a{uid.replace('-', '')[:31]}.elb.example"),),
+        finalizers=("service.kubernetes.io/load-balancer-cleanup",),
+    )
 
 
 def test_an_upstream_nlb_of_the_configured_cluster_id_is_adopted_then_deleted(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
 from lbcontroller import annotations as ann
 from lbcontroller.errors import InvalidAnnotation, PermanentError
-from lbcontroller.model import EXCLUDE_LABEL, Node, Service, ServicePort
+from lbcontroller.model import EXCLUDE_LABEL, Ingress, Node, Service, ServicePort
 from lbcontroller.naming import lb_name
 from lbcontroller.spec import (
     SOURCE_RANGES_ANNOTATION,
@@ -19,6 +20,7 @@ from lbcontroller.spec import (
     LoadBalancerSpec,
     SpecSettings,
     build_spec,
+    ref_for,
 )
 from tests.support.builders import HTTP, node, service
 
@@ -232,3 +234,24 @@ def test_front_end_drops_only_the_backends() -> None:
     assert front.backends == ()
     assert front == build(service(), [])
     assert front.front_end() == front
+
+
+@pytest.mark.parametrize(
+    ("changes", "uid"),
+    [
+        pytest.param({}, "", id="new-no-lookup-for-an-upstream-load-balancer"),
+        pytest.param({"ingress": (Ingress(hostname="a.example"),)}, "uid-web", id="served"),
+        pytest.param(
+            {"finalizers": ("service.kubernetes.io/load-balancer-cleanup",)},
+            "uid-web",
+            id="upstreams-finalizer",
+        ),
+        pytest.param(
+            {"finalizers": ("gke.networking.io/l4-netlb-v1",)}, "uid-web", id="gkes-finalizer"
+        ),
+    ],
+)
+def test_the_ref_carries_the_uid_only_for_a_service_already_served(
+    changes: dict[str, Any], uid: str
+) -> None:
+    assert ref_for("c", service(**changes)).uid == uid
