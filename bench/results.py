@@ -61,6 +61,8 @@ def _met(target: Target, ours: float, baseline: float | None) -> bool | None:
 def _shortfall(target: Target, ours: float, baseline: float | None) -> str:
     """By how much a missed target was missed, in words."""
     r = ratio(ours, baseline)
+    if target.kind == "max" and target.value == 0:
+        return f"{ours:+.4g} over the bound of 0"
     if target.kind == "max":
         return f"{ours - target.value:+.4g} over the bound ({ours / target.value:.2f}x it)"
     if target.kind == "equal_baseline" and baseline is not None:

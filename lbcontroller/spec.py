@@ -51,8 +51,8 @@ class LoadBalancerRef:
     # The Service's UID when known (a ref rebuilt from cloud tags may carry only what an
     # upstream name keeps of it, or nothing): a provider finds the load balancer an upstream
     # cloud controller named from it. It names no load balancer of ours, so refs to the same
-    # load balancer are equal whether or not they carry it.
-    uid: str = dataclasses.field(default="", compare=False)
+    # load balancer are equal (and print, hence fingerprint, the same) whether or not they carry it.
+    uid: str = dataclasses.field(default="", compare=False, repr=False)
 
     @property
     def service_key(self) -> str:

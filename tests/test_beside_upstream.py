@@ -22,6 +22,7 @@ from tests.conftest import aws_backend_url
 from tests.support.harness import make_controller, running, wait_for, wait_for_ingress
 from tests.support.objects import Nodes, create_service, delete_service, get_service
 from tests.support.upstream_aws import (
+    add_nodes,
     lbcontroller_provider,
     load_balancers,
     seed_cluster,
@@ -56,8 +57,7 @@ def test_a_ccm_service_controller_beside_us_never_lets_our_services_go(
 ) -> None:
     assert UPSTREAM_FINALIZER in TAKEN_OVER_FINALIZERS and FINALIZER != UPSTREAM_FINALIZER
     cluster = seed_cluster(aws_backend_url(devenv, "moto"), REGION, f"c-{namespace}")
-    for i, instance in enumerate(cluster.instances.values()):
-        nodes.add(str(i), provider_id=f"aws:///{REGION}a/{instance}", ip=f"10.20.1.{10 + i}")
+    add_nodes(cluster, nodes)
     provider = lbcontroller_provider(cluster, "aws-beside")
     lb_class = f"lbcontroller.io/aws-{namespace}"
     manager = service_controller(upstream_aws, cluster, devenv.env["KUBECONFIG"], tmp_path)

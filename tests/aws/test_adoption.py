@@ -29,6 +29,7 @@ from tests.support.harness import make_controller, running, wait_for
 from tests.support.objects import Nodes, create_service, delete_service, get_service
 from tests.support.upstream_aws import (
     AwsCluster,
+    add_nodes,
     lbcontroller_provider,
     seed_cluster,
     service_controller,
@@ -124,8 +125,7 @@ def test_upstream_nlbs_are_adopted_in_place_and_cleaned_up(
 ) -> None:
     cluster = seed_cluster(aws_backend_url(devenv, "moto"), REGION, f"c-{namespace}")
     _public(cluster)
-    for i, instance in enumerate(cluster.instances.values()):
-        nodes.add(str(i), provider_id=f"aws:///{REGION}a/{instance}", ip=f"10.20.1.{10 + i}")
+    add_nodes(cluster, nodes)
     manager = service_controller(upstream_aws, cluster, devenv.env["KUBECONFIG"], tmp_path)
     try:
         for name in ("one", "two"):

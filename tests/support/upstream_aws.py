@@ -24,6 +24,7 @@ from lbcontroller.kube import KubeClient
 from lbcontroller.metrics import Metrics
 from lbcontroller.provider import Provider
 from lbcontroller.registry import factory_for
+from tests.support.objects import Nodes
 
 BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build-upstream-aws.sh"
 UNINITIALIZED = "node.cloudprovider.kubernetes.io/uninitialized"
@@ -79,6 +80,13 @@ def seed_cluster(endpoint: str, region: str, cluster_id: str, count: int = 2) ->
     )["Instances"]
     cluster.instances = {i["PrivateDnsName"]: i["InstanceId"] for i in made}
     return cluster
+
+
+def add_nodes(cluster: AwsCluster, nodes: Nodes) -> None:
+    """A Node for each seeded instance: its providerID and an address in the subnet."""
+    for i, instance in enumerate(cluster.instances.values()):
+        provider_id = f"aws:///{cluster.region}a/{instance}"
+        nodes.add(str(i), provider_id=provider_id, ip=f"10.20.1.{10 + i}")
 
 
 def cloud_conf(cluster: AwsCluster, folder: Path) -> Path:
