@@ -79,6 +79,11 @@ class _ProviderBase(_Model):
     endpoint: str | None = Field(default=None, description="override the cloud API endpoint")
     node_selector: dict[str, str] = Field(default_factory=dict)
     rate_limits: dict[str, RateLimit] = Field(default_factory=dict)
+    compatibility: Literal["lbcontroller", "upstream"] = Field(
+        default="lbcontroller",
+        description="the defaults an unannotated Service gets: lbcontroller's own, or those of "
+        "this cloud's upstream cloud controller manager (for clusters moving from it)",
+    )
 
 
 class AwsProvider(_ProviderBase):

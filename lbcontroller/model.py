@@ -81,6 +81,7 @@ class Service:
     health_check_node_port: int | None
     load_balancer_ip: str | None
     ip_families: tuple[str, ...]
+    session_affinity: str
     finalizers: tuple[str, ...]
     deleting: bool
     ingress: tuple[Ingress, ...]
@@ -145,6 +146,7 @@ def service_from_json(obj: JSON) -> Service:
         health_check_node_port=spec.get("healthCheckNodePort"),
         load_balancer_ip=spec.get("loadBalancerIP") or None,
         ip_families=tuple(spec.get("ipFamilies") or ()),
+        session_affinity=spec.get("sessionAffinity") or "None",
         finalizers=tuple(meta.get("finalizers") or ()),
         deleting=bool(meta.get("deletionTimestamp")),
         ingress=_ingress(status.get("ingress") or []),

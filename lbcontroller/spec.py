@@ -97,6 +97,7 @@ class LoadBalancerSpec(Generic[OptT_co]):
     source_ranges: tuple[str, ...]
     ip_families: tuple[str, ...]
     requested_ip: str | None
+    session_affinity: str
     options: OptT_co
     backends: tuple[Backend, ...]
 
@@ -185,6 +186,7 @@ def build_spec(
         source_ranges=_source_ranges(service),
         ip_families=service.ip_families or ("IPv4",),
         requested_ip=service.load_balancer_ip,
+        session_affinity=service.session_affinity,
         options=options,
         backends=_backends(nodes, selector),
     )
