@@ -1,9 +1,10 @@
-"""The `lbcontroller` command line: run, plan, gc, validate-config, config-schema, version.
+"""The `lbcontroller` command line: run, plan, migrate, gc, validate-config, config-schema, version.
 
 Where it sits: the composition root. It loads and validates the config before touching
 anything, builds the providers (`registry`), the Kubernetes seam (`kube`) and the controller,
 and maps failures to exit codes: 0 success, 1 a runtime failure (lost leadership, unreachable
-cluster), 2 bad configuration or usage.
+cluster), 2 bad configuration or usage, 3 (`migrate` only) some Service would get a new address
+or is refused.
 """
 
 from __future__ import annotations
@@ -21,20 +22,20 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from lbcontroller import health, logs
+from lbcontroller import health, logs, migration
 from lbcontroller.config import Config, ConfigError, load_config
 from lbcontroller.controller import Controller
 from lbcontroller.gc import find_orphans
 from lbcontroller.kube import KubeClient, load_configuration
 from lbcontroller.metrics import Metrics
 from lbcontroller.model import Service, node_from_json, service_from_json
-from lbcontroller.planner import plan_all, render
+from lbcontroller.planner import ServicePlan, plan_all, render
 from lbcontroller.progress import Progress
 from lbcontroller.provider import OwnedLoadBalancer
 from lbcontroller.registry import ProviderUnavailable, build_router
 from lbcontroller.router import Router
 
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_UNSAFE = 0, 1, 2, 3
 log = logging.getLogger(__name__)
 
 
@@ -97,23 +98,41 @@ def _view(args: argparse.Namespace) -> _View | None:
     return _View(router, client, [service_from_json(i) for i in items], owned)
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    """Print what the next run would do, per Service and provider; writes nothing."""
-    view = _view(args)
-    if view is None:
-        return EXIT_CONFIG
+def _plans(view: _View) -> list[ServicePlan]:
     nodes, _ = view.client.list("/api/v1/nodes")
-    plans = plan_all(
+    return plan_all(
         services=view.services,
         nodes=map(node_from_json, nodes),
         router=view.router,
         owned=view.owned,
     )
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Print what the next run would do, per Service and provider; writes nothing."""
+    view = _view(args)
+    if view is None:
+        return EXIT_CONFIG
+    plans = _plans(view)
     if args.output == "json":
         print(json.dumps([p.to_json() for p in plans], indent=2))
     else:
         print(render(plans))
     return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Print, per Service, whether taking it over keeps its address; writes nothing."""
+    view = _view(args)
+    if view is None:
+        return EXIT_CONFIG
+    verdicts = migration.judge_all(view.services, _plans(view), view.router)
+    if args.output == "json":
+        print(json.dumps([v.to_json() for v in verdicts], indent=2))
+    else:
+        print(migration.render(verdicts))
+    unsafe = any(v.verdict in ("recreate", "refuse") for v in verdicts)
+    return EXIT_UNSAFE if unsafe else EXIT_OK
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
@@ -192,6 +211,11 @@ def parser() -> argparse.ArgumentParser:
     plan = _cluster_args(sub.add_parser("plan", help="show what the next run would change"))
     plan.add_argument("--output", choices=["table", "json"], default="table")
     plan.set_defaults(func=cmd_plan)
+    migrate = _cluster_args(
+        sub.add_parser("migrate", help="show what taking Services over from upstream would do")
+    )
+    migrate.add_argument("--output", choices=["table", "json"], default="table")
+    migrate.set_defaults(func=cmd_migrate)
     gc = _cluster_args(sub.add_parser("gc", help="find load balancers whose Service is gone"))
     gc.add_argument("--delete", action="store_true", help="delete what is found")
     gc.set_defaults(func=cmd_gc)

@@ -31,6 +31,7 @@ from tests.support.upstream_aws import (
     AwsCluster,
     add_nodes,
     lbcontroller_provider,
+    make_public,
     seed_cluster,
     service_controller,
 )
@@ -42,16 +43,6 @@ SERVICE_NAME = "kubernetes.io/service-name"
 UPSTREAM_RULES = "kubernetes.io/rule/nlb/"
 MANAGED_BY = "lbcontroller.io/managed-by"
 KUBE_PROXY_HEALTH = 10256
-
-
-def _public(cluster: AwsCluster) -> None:
-    """An internet gateway route: upstream puts an internet-facing NLB in public subnets only."""
-    ec2 = cluster.ec2()
-    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=cluster.vpc)
-    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [cluster.vpc]}])
-    table = tables["RouteTables"][0]["RouteTableId"]
-    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
 
 
 def _nlbs(cluster: AwsCluster) -> dict[str, dict[str, Any]]:
@@ -124,7 +115,7 @@ def test_upstream_nlbs_are_adopted_in_place_and_cleaned_up(
     tmp_path: Path,
 ) -> None:
     cluster = seed_cluster(aws_backend_url(devenv, "moto"), REGION, f"c-{namespace}")
-    _public(cluster)
+    make_public(cluster)
     add_nodes(cluster, nodes)
     manager = service_controller(upstream_aws, cluster, devenv.env["KUBECONFIG"], tmp_path)
     try:

@@ -82,6 +82,16 @@ def seed_cluster(endpoint: str, region: str, cluster_id: str, count: int = 2) ->
     return cluster
 
 
+def make_public(cluster: AwsCluster) -> None:
+    """An internet gateway route: upstream puts an internet-facing NLB in public subnets only."""
+    ec2 = cluster.ec2()
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=cluster.vpc)
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [cluster.vpc]}])
+    table = tables["RouteTables"][0]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+
+
 def add_nodes(cluster: AwsCluster, nodes: Nodes) -> None:
     """A Node for each seeded instance: its providerID and an address in the subnet."""
     for i, instance in enumerate(cluster.instances.values()):
