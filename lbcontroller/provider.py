@@ -53,6 +53,12 @@ class Provider(Protocol):
         """The provider's configured name (for logs, metrics and Events)."""
         ...
 
+    @property
+    def needs_node_ports(self) -> bool:
+        """Whether the load balancer reaches the nodes at a NodePort (AWS instance targets,
+        Octavia members) or at the Service port itself (a GCP passthrough load balancer)."""
+        ...
+
     def parse_options(self, annotations: Mapping[str, str]) -> ProviderOptions:
         """Parse this provider's annotations into typed options (pure; InvalidAnnotation)."""
         ...

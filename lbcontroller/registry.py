@@ -48,7 +48,11 @@ def build_router(config: Config, *, metrics: Metrics) -> Router:
     routes = {}
     for entry in config.providers:
         provider = factory_for(entry.type)(entry, cluster=config.cluster_name, metrics=metrics)
-        settings = SpecSettings(cluster=config.cluster_name, node_selector=entry.node_selector)
+        settings = SpecSettings(
+            cluster=config.cluster_name,
+            node_selector=entry.node_selector,
+            needs_node_ports=provider.needs_node_ports,
+        )
         routes[entry.name] = Route(provider, settings)
     classes = {cls: entry.name for entry in config.providers for cls in entry.classes}
     return Router(

@@ -62,11 +62,22 @@ class LoadBalancerRef:
 
 @dataclass(frozen=True, slots=True)
 class Listener:
-    """A front-end port forwarded to the same NodePort on every backend."""
+    """A front-end port, forwarded to the same NodePort on every backend.
+
+    `node_port` is None only for a provider that needs none (`Provider.needs_node_ports`
+    false: its load balancer delivers to the Service port itself); the others never see it.
+    """
 
     protocol: str
     port: int
-    node_port: int
+    node_port: int | None
+
+    @property
+    def target_port(self) -> int:
+        """The NodePort, for the providers that need one (their specs always have it)."""
+        if self.node_port is None:
+            raise PermanentError(f"port {self.port} has no nodePort", field="spec.ports")
+        return self.node_port
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,18 +128,21 @@ class SpecSettings:
 
     cluster: str
     node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    needs_node_ports: bool = True
 
 
-def _listeners(service: Service) -> tuple[Listener, ...]:
+def _listeners(service: Service, needs_node_ports: bool) -> tuple[Listener, ...]:
+    """Every port; for a provider that needs NodePorts, only those with one (as upstream's
+    providers skip a port without one), and at least one."""
     listeners = tuple(
         Listener(protocol=p.protocol, port=p.port, node_port=p.node_port)
         for p in service.ports
-        if p.node_port is not None
+        if p.node_port is not None or not needs_node_ports
     )
     if not listeners:
         raise PermanentError(
             "no port has a nodePort (allocateLoadBalancerNodePorts is false?); "
-            "a NodePort is needed to reach the nodes",
+            "this provider's load balancer reaches the nodes at a NodePort",
             field="spec.ports",
         )
     return listeners
@@ -181,7 +195,7 @@ def build_spec(
     selector = {**options.node_labels, **settings.node_selector}  # the operator's word wins
     return LoadBalancerSpec(
         ref=ref_for(settings.cluster, service),
-        listeners=_listeners(service),
+        listeners=_listeners(service, settings.needs_node_ports),
         health_check=_health_check(service),
         source_ranges=_source_ranges(service),
         ip_families=service.ip_families or ("IPv4",),

@@ -117,7 +117,7 @@ def _nlb(common: Desired, listeners: Sequence[Listener], options: AwsOptions) ->
     for port in sorted({item.port for item in listeners}):
         same = sorted((i for i in listeners if i.port == port), key=lambda i: i.protocol)
         protocol = "TCP_UDP" if len(same) > 1 else same[0].protocol
-        node_port = same[0].node_port
+        node_port = same[0].target_port
         name = child_name(common.ref.name, protocol.lower(), str(node_port))
         groups.append(Group(name=name, protocol=protocol, port=port, node_port=node_port))
     return dataclasses.replace(common, groups=tuple(groups), eips=options.eip_allocations)
@@ -147,7 +147,7 @@ def _classic_listener(item: Listener, options: AwsOptions) -> ClassicListener:
     return ClassicListener(
         port=item.port,
         protocol=front,
-        node_port=item.node_port,
+        node_port=item.target_port,
         instance_protocol=back,
         cert=options.ssl_cert if secure else None,
     )

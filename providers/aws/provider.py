@@ -28,6 +28,8 @@ from providers.aws.validate import validate
 class AwsLoadBalancers:
     """Implements `lbcontroller.provider.Provider` for Amazon Web Services."""
 
+    needs_node_ports = True  # instance targets and classic ELB instance ports: the NodePort
+
     def __init__(self, *, name: str, cluster: str, context: Context) -> None:
         self._name = name
         self._cluster = cluster

@@ -70,7 +70,7 @@ def _check_protocol(listener: Listener, options: AwsOptions) -> None:
 def _check_mixed_ports(listeners: Sequence[Listener]) -> None:
     node_ports: dict[int, int] = {}
     for listener in listeners:
-        known = node_ports.setdefault(listener.port, listener.node_port)
+        known = node_ports.setdefault(listener.port, listener.target_port)
         if known != listener.node_port:
             raise PermanentError(
                 f"spec.ports: port {listener.port} has TCP and UDP on different nodePorts "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from lbcontroller.model import Ingress
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
@@ -30,6 +30,8 @@ class GcpLoadBalancers:
 
     name: str  # the provider's configured name
     ctx: Context
+    # a passthrough load balancer delivers to the Service port, which kube-proxy serves
+    needs_node_ports: ClassVar[bool] = False
 
     def parse_options(self, annotations: Mapping[str, str]) -> GcpOptions:
         """The Service's GCP annotations as typed options (pure; InvalidAnnotation)."""

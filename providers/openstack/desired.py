@@ -144,7 +144,9 @@ def _port(spec: LoadBalancerSpec[Any], options: OpenStackOptions, listener: List
         },
         lb_algorithm=options.lb_method,
         monitor=monitor,
-        members=_members(spec, listener.node_port, None if monitor is None else spec.health_check),
+        members=_members(
+            spec, listener.target_port, None if monitor is None else spec.health_check
+        ),
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from lbcontroller.model import Ingress
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
@@ -33,6 +33,7 @@ class OpenStackLoadBalancers:
 
     name: str  # the provider's configured name
     ctx: Context
+    needs_node_ports: ClassVar[bool] = True  # members are the nodes at the NodePort
 
     def ensure(self, spec: LoadBalancerSpec[Any], *, verify: bool = False) -> LoadBalancerStatus:
         """Create or converge the Service's load balancer, members and floating IP included.

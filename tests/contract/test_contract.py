@@ -14,7 +14,7 @@ from contextlib import suppress
 import pytest
 
 from lbcontroller.errors import PermanentError
-from lbcontroller.model import Node
+from lbcontroller.model import Node, ServicePort
 from lbcontroller.provider import LoadBalancerStatus, PlannedChange, Provider
 from lbcontroller.spec import LoadBalancerRef
 from tests.devenv.openstack_env.support import OPENSTACK_MARKS
@@ -26,6 +26,7 @@ pytestmark = OPENSTACK_MARKS
 
 ONE: tuple[Port, ...] = ((80, "TCP", 30080),)
 TWO: tuple[Port, ...] = ((80, "TCP", 30080), (443, "TCP", 30443))
+NO_NODE_PORT = ServicePort("tcp-80", "TCP", 80, None)  # named as ONE's port is
 
 
 def _spec(
@@ -111,6 +112,27 @@ def test_a_node_change_writes_only_members(
     provider.update_backends(new, previous=new.backends if told else None)
     provider.ensure(new)
     assert kind.calls.writes() == {}  # nothing left to do, on either path
+
+
+def test_no_node_port_is_served_where_none_is_needed_and_refused_elsewhere(
+    kind: Kind, provider: Provider, cluster: str
+) -> None:
+    """allocateLoadBalancerNodePorts false: only a provider that needs no NodePort serves it,
+    and NodePorts allocated later (the switch to true) change nothing in the cloud."""
+    bare = service("web", ports=(NO_NODE_PORT,), annotations=kind.annotations)
+    if provider.needs_node_ports:
+        with pytest.raises(PermanentError) as refused:
+            spec_of(provider, bare, kind.nodes[:2], cluster=cluster)
+        assert refused.value.field == "spec.ports"
+        return
+    spec = spec_of(provider, bare, kind.nodes[:2], cluster=cluster)
+    before = _address(provider.ensure(spec))
+    assert before and kind.members(spec.ref) == {"node-0", "node-1"}
+    allocated = _spec(kind, provider, cluster)  # the same port, now with NodePort 30080
+    kind.calls.start()
+    assert _address(provider.ensure(allocated)) == before
+    assert list(provider.plan(spec)) == []
+    assert kind.calls.writes() == {}
 
 
 def test_delete_leaves_nothing_of_ours(kind: Kind, provider: Provider, cluster: str) -> None:

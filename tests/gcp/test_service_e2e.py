@@ -172,3 +172,39 @@ def test_a_failed_operation_is_a_warning_and_a_retry_that_converges(stage: Stage
     assert len(views.rules(stage.gce)) == 1
     assert _ip_of_rules(stage) == {address}
     assert len(views.addresses(stage.gce)) == 1
+
+
+def _syncs(stage: Stage) -> float:
+    """How many reconciles the controller has finished (its own metric)."""
+    (metric,) = stage.controller.metrics.reconciles.collect()
+    return float(sum(s.value for s in metric.samples if s.name.endswith("_total")))
+
+
+def test_no_node_ports_gets_an_address_and_switching_keeps_it(stage: Stage) -> None:
+    """allocateLoadBalancerNodePorts false: the passthrough load balancer needs no NodePort;
+    allocating them (true) and removing them again (false) keeps the address and writes
+    nothing to GCE."""
+    address = stage.create("web", allocateLoadBalancerNodePorts=False)
+    stage.settle()
+    svc = get_service(stage.kube, stage.namespace, "web")
+    assert svc is not None and [p.node_port for p in svc.ports] == [None]
+    for allocate in (True, False):  # a list patch replaces the ports: none keeps a nodePort
+        stage.calls.start()
+        synced = _syncs(stage)
+        patch_service(
+            stage.kube,
+            stage.namespace,
+            "web",
+            {"spec": {"allocateLoadBalancerNodePorts": allocate, "ports": PORTS}},
+        )
+        wait_for(
+            lambda n=synced: _syncs(stage) > n,  # type: ignore[misc]
+            what="the switch to be reconciled",
+        )
+        svc = get_service(stage.kube, stage.namespace, "web")
+        assert svc is not None and all((p.node_port is not None) == allocate for p in svc.ports)
+        stage.settle()
+        assert stage.calls.writes() == {}
+        assert _ip_of_rules(stage) == {address}
+        svc = get_service(stage.kube, stage.namespace, "web")
+        assert svc is not None and svc.ingress[0].ip == address

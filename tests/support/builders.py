@@ -89,4 +89,5 @@ def spec_of(
     provider: Provider, svc: Service, nodes: Iterable[Node] = (), *, cluster: str = CLUSTER
 ) -> Spec:
     """The spec the core would hand `provider` for `svc` in `cluster`."""
-    return build_spec(svc, nodes, SpecSettings(cluster=cluster), provider.parse_options)
+    settings = SpecSettings(cluster=cluster, needs_node_ports=provider.needs_node_ports)
+    return build_spec(svc, nodes, settings, provider.parse_options)

@@ -69,7 +69,14 @@ def make_controller(
     `defaultProvider`).
     """
     routes = {
-        name: Route(provider, SpecSettings(cluster=cluster, node_selector=node_selector or {}))
+        name: Route(
+            provider,
+            SpecSettings(
+                cluster=cluster,
+                node_selector=node_selector or {},
+                needs_node_ports=provider.needs_node_ports,
+            ),
+        )
         for name, (provider, _) in providers.items()
     }
     classes = {cls: name for name, (_, cls) in providers.items()}

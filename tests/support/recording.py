@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from lbcontroller import annotations as ann
 from lbcontroller.errors import Unsupported
@@ -53,6 +53,7 @@ class RecordingProvider:
     """Records calls; 'writes' lists only the calls that changed its cloud."""
 
     name: str = "rec"
+    needs_node_ports: ClassVar[bool] = True
     state_file: Path | None = None
     identity: str = "test"
     slow_create: float = 0.0

@@ -49,8 +49,11 @@ def build(
     nodes: Sequence[Node] = (),
     *,
     selector: Mapping[str, str] | None = None,
+    needs_node_ports: bool = True,
 ) -> LoadBalancerSpec[Options]:
-    settings = SpecSettings(cluster="prod", node_selector=dict(selector or {}))
+    settings = SpecSettings(
+        cluster="prod", node_selector=dict(selector or {}), needs_node_ports=needs_node_ports
+    )
     return build_spec(svc, nodes, settings, parse)
 
 
@@ -93,6 +96,14 @@ def test_no_node_port_at_all_is_a_permanent_error_on_spec_ports(
         build(service(ports=ports))
     assert caught.value.field == "spec.ports"
     assert "nodePort" in caught.value.message
+
+
+def test_a_provider_that_needs_no_node_port_gets_every_port() -> None:
+    spec = build(service(ports=(UDP_NO_NODE_PORT, TLS)), needs_node_ports=False)
+    assert spec.listeners == (Listener("UDP", 53, None), Listener("TCP", 443, 30443))
+    with pytest.raises(PermanentError) as caught:
+        spec.listeners[0].target_port  # noqa: B018 (the property raises)
+    assert caught.value.field == "spec.ports"
 
 
 @pytest.mark.parametrize(
