@@ -69,7 +69,8 @@ def _apiserver(bins: Path, state: Path, pki: Pki, etcd_url: str) -> tuple[Proc, 
             "--service-account-issuer=https://kubernetes.default.svc",
             f"--service-account-key-file={pki.sa_pub}",
             f"--service-account-signing-key-file={pki.sa_key}",
-            "--service-cluster-ip-range=10.96.0.0/16",
+            # dual-stack: IPv4 first (a Service with no ipFamilies is IPv4), IPv6 beside it
+            "--service-cluster-ip-range=10.96.0.0/16,fd00:10:96::/112",
             "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
             # tests compact etcd themselves and must then see 410 Gone: no automatic
             # compaction, and watches served from etcd rather than the watch cache

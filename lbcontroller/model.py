@@ -81,6 +81,7 @@ class Service:
     health_check_node_port: int | None
     load_balancer_ip: str | None
     ip_families: tuple[str, ...]
+    ip_family_policy: str
     session_affinity: str
     finalizers: tuple[str, ...]
     deleting: bool
@@ -106,8 +107,13 @@ class Node:
     labels: Mapping[str, str]
     taints: tuple[str, ...]
     provider_id: str
-    internal_ip: str | None
+    internal_ips: tuple[str, ...]  # the InternalIP addresses, in the Node's order (one a family)
     deleting: bool
+
+    @property
+    def internal_ip(self) -> str | None:
+        """The first InternalIP (the node's primary family), if any."""
+        return self.internal_ips[0] if self.internal_ips else None
 
 
 def _ports(raw: list[JSON]) -> tuple[ServicePort, ...]:
@@ -146,6 +152,7 @@ def service_from_json(obj: JSON) -> Service:
         health_check_node_port=spec.get("healthCheckNodePort"),
         load_balancer_ip=spec.get("loadBalancerIP") or None,
         ip_families=tuple(spec.get("ipFamilies") or ()),
+        ip_family_policy=spec.get("ipFamilyPolicy") or "SingleStack",
         session_affinity=spec.get("sessionAffinity") or "None",
         finalizers=tuple(meta.get("finalizers") or ()),
         deleting=bool(meta.get("deletionTimestamp")),
@@ -154,11 +161,12 @@ def service_from_json(obj: JSON) -> Service:
     )
 
 
-def _internal_ip(status: JSON) -> str | None:
-    for addr in status.get("addresses") or []:
-        if addr.get("type") == "InternalIP":
-            return str(addr["address"])
-    return None
+def _internal_ips(status: JSON) -> tuple[str, ...]:
+    return tuple(
+        str(addr["address"])
+        for addr in status.get("addresses") or []
+        if addr.get("type") == "InternalIP"
+    )
 
 
 def node_from_json(obj: JSON) -> Node:
@@ -169,6 +177,6 @@ def node_from_json(obj: JSON) -> Node:
         labels=dict(meta.get("labels") or {}),
         taints=tuple(t["key"] for t in spec.get("taints") or ()),
         provider_id=spec.get("providerID", ""),
-        internal_ip=_internal_ip(obj.get("status", {})),
+        internal_ips=_internal_ips(obj.get("status", {})),
         deleting=bool(meta.get("deletionTimestamp")),
     )

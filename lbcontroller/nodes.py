@@ -44,6 +44,6 @@ def backend_relevant(old: Node | None, new: Node | None) -> bool:
         old.labels != new.labels
         or old.taints != new.taints
         or old.provider_id != new.provider_id
-        or old.internal_ip != new.internal_ip
+        or old.internal_ips != new.internal_ips
         or old.deleting != new.deleting
     )

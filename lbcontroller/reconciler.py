@@ -31,7 +31,7 @@ from lbcontroller.model import (
     service_from_json,
 )
 from lbcontroller.router import PROVIDER_ANNOTATION, Route, Router, recorded
-from lbcontroller.spec import Backend, LoadBalancerSpec, build_spec, ref_for
+from lbcontroller.spec import Backend, LoadBalancerSpec, build_spec, ordered_ingress, ref_for
 
 log = logging.getLogger(__name__)
 
@@ -177,9 +177,10 @@ class Reconciler:
         self._record(service.key, name, spec)
         if announce:
             self._events.normal(service, "EnsuredLoadBalancer", f"Ensured load balancer ({name})")
-        if status.ingress != service.ingress:
+        ingress = ordered_ingress(status.ingress, spec.ip_families)
+        if ingress != service.ingress:
             first = not service.ingress
-            self._write_status(service, status.ingress)
+            self._write_status(service, ingress)
             if first:
                 self._metrics.time_to_ingress.labels(name).observe(_age(service.created))
 

@@ -11,15 +11,17 @@ import dataclasses
 import ipaddress
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from lbcontroller import annotations as ann
-from lbcontroller.errors import PermanentError
-from lbcontroller.model import TAKEN_OVER_FINALIZERS, Node, Service
+from lbcontroller.errors import PermanentError, Unsupported
+from lbcontroller.model import TAKEN_OVER_FINALIZERS, Ingress, Node, Service
 from lbcontroller.naming import lb_name
 from lbcontroller.nodes import eligible_nodes
 
 KUBE_PROXY_HEALTH_PORT = 10256
+IPV4 = frozenset({"IPv4"})
+REQUIRE = "RequireDualStack"
 SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
 
 
@@ -95,7 +97,12 @@ class Backend:
 
     node: str
     provider_id: str
-    address: str | None
+    address: str | None  # the node's first InternalIP
+    addresses: tuple[str, ...] = ()  # every InternalIP (dual-stack nodes have one a family)
+
+    def address_of(self, family: str) -> str | None:
+        """The node's InternalIP of `family` ("IPv4" or "IPv6"), if it has one."""
+        return next((a for a in self.addresses if family_of(a) == family), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +114,7 @@ class LoadBalancerSpec(Generic[OptT_co]):
     health_check: HealthCheck
     source_ranges: tuple[str, ...]
     ip_families: tuple[str, ...]
+    ip_family_policy: str  # SingleStack, PreferDualStack or RequireDualStack
     requested_ip: str | None
     session_affinity: str
     options: OptT_co
@@ -179,7 +187,9 @@ def _cidr(item: str, field: str) -> str:
 
 def _backends(nodes: Iterable[Node], selector: Mapping[str, str]) -> tuple[Backend, ...]:
     return tuple(
-        Backend(node=n.name, provider_id=n.provider_id, address=n.internal_ip)
+        Backend(
+            node=n.name, provider_id=n.provider_id, address=n.internal_ip, addresses=n.internal_ips
+        )
         for n in eligible_nodes(nodes, selector)
     )
 
@@ -199,6 +209,7 @@ def build_spec(
         health_check=_health_check(service),
         source_ranges=_source_ranges(service),
         ip_families=service.ip_families or ("IPv4",),
+        ip_family_policy=service.ip_family_policy,
         requested_ip=service.load_balancer_ip,
         session_affinity=service.session_affinity,
         options=options,
@@ -222,3 +233,31 @@ def ref_for(cluster: str, service: Service) -> LoadBalancerRef:
         name=lb_name(cluster, service.namespace, service.name),
         uid=service.uid if served else "",
     )
+
+
+def family_of(address: str) -> str:
+    """ "IPv4" or "IPv6" for an address or a CIDR."""
+    return "IPv6" if ":" in address else "IPv4"
+
+
+def ordered_ingress(ingress: tuple[Ingress, ...], families: tuple[str, ...]) -> tuple[Ingress, ...]:
+    """The status entries in the Service's `ipFamilies` order (hostnames keep their place
+    first: a dual-stack DNS name answers for both families)."""
+
+    def rank(entry: Ingress) -> int:
+        if entry.ip is None:
+            return -1
+        family = family_of(entry.ip)
+        return families.index(family) if family in families else len(families)
+
+    return tuple(sorted(ingress, key=rank))
+
+
+def check_families(spec: LoadBalancerSpec[Any], supported: frozenset[str], why: str) -> None:
+    """Refuse what the load balancer cannot carry: a Service with none of its families, or a
+    RequireDualStack one missing any; PreferDualStack is served with the families it has."""
+    missing = [f for f in spec.ip_families if f not in supported]
+    if missing and (len(missing) == len(spec.ip_families) or spec.ip_family_policy == REQUIRE):
+        raise Unsupported(
+            f"{', '.join(missing)} ({spec.ip_family_policy}): {why}", field="spec.ipFamilies"
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,7 @@ from lbcontroller.controller import Controller
 from lbcontroller.kube import KubeClient
 from lbcontroller.model import EXCLUDE_LABEL, FINALIZER
 from lbcontroller.naming import lb_name
+from lbcontroller.spec import family_of
 from tests.support.harness import CLUSTER, make_controller, running, wait_for
 from tests.support.objects import (
     Nodes,
@@ -260,3 +262,32 @@ def test_a_service_an_older_lbcontroller_made_keeps_its_load_balancer_under_our_
         what="our finalizer back in place of upstream's",
     )
     assert provider.writes() == [("create", lb(namespace, "web"))]
+
+
+@pytest.mark.parametrize(
+    ("policy", "families", "expected"),
+    [
+        pytest.param("SingleStack", None, ["IPv4"], id="single"),
+        pytest.param("RequireDualStack", ["IPv6", "IPv4"], ["IPv6", "IPv4"], id="dual-v6-first"),
+        pytest.param("PreferDualStack", None, ["IPv4", "IPv6"], id="prefer"),
+    ],
+)
+def test_the_status_has_an_address_a_family_in_the_service_order(
+    kube: KubeClient,
+    namespace: str,
+    controller: Controller,
+    policy: str,
+    families: list[str] | None,
+    expected: list[str],
+) -> None:
+    """On the dual-stack API server: one ingress entry per family, in `spec.ipFamilies` order
+    (the provider answers IPv4 first)."""
+    spec: dict[str, Any] = {"ipFamilyPolicy": policy}
+    if families:
+        spec["ipFamilies"] = families
+    made = create_service(kube, namespace, "web", lb_class=cls(namespace), **spec)
+    assert list(made.ip_families) == expected  # the API server's choice
+    wait_for(lambda: converged(kube, namespace, "web"), what="ingress")
+    svc = get_service(kube, namespace, "web")
+    assert svc is not None
+    assert [family_of(i.ip or "") for i in svc.ingress] == expected

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lbcontroller.errors import InvalidAnnotation, PermanentError, Unsupported
-from lbcontroller.spec import Listener, LoadBalancerSpec
+from lbcontroller.spec import IPV4, Listener, LoadBalancerSpec, check_families
 from providers.aws.desired import subnets_of
 from providers.aws.options import EIP_ALLOCATIONS, TYPE, AwsOptions, options_of
 
@@ -40,8 +40,7 @@ def validate(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> 
             f"spec.loadBalancerIP is not supported on AWS; use {EIP_ALLOCATIONS}",
             field="spec.loadBalancerIP",
         )
-    if "IPv4" not in spec.ip_families:
-        raise Unsupported("IPv6-only Services are not supported", field="spec.ipFamilies")
+    check_families(spec, IPV4, "lbcontroller's AWS load balancers are IPv4 only")
 
 
 def _check_rule_count(spec: LoadBalancerSpec[Any]) -> None:

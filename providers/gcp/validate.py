@@ -10,7 +10,7 @@ import ipaddress
 from typing import Any
 
 from lbcontroller.errors import PermanentError, Unsupported
-from lbcontroller.spec import LoadBalancerSpec
+from lbcontroller.spec import IPV4, LoadBalancerSpec, check_families
 from providers.gcp.desired import PROTOCOLS, ipv4_ranges
 from providers.gcp.options import ADDRESSES, options_of
 
@@ -27,8 +27,7 @@ def validate(spec: LoadBalancerSpec[Any]) -> None:
                 "load balancers carry TCP and UDP here",
                 field="spec.ports",
             )
-    if "IPv4" not in spec.ip_families:
-        raise Unsupported("IPv6-only Services are not supported", field="spec.ipFamilies")
+    check_families(spec, IPV4, "lbcontroller's GCP forwarding rules are IPv4 only")
     if spec.health_check.protocol not in HEALTH_PROTOCOLS:
         raise Unsupported(f"a {spec.health_check.protocol} health check is not supported")
     ranges = ipv4_ranges(spec.source_ranges)

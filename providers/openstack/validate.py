@@ -11,7 +11,7 @@ import ipaddress
 from typing import Any
 
 from lbcontroller.errors import PermanentError, Unsupported
-from lbcontroller.spec import KUBE_PROXY_HEALTH_PORT, LoadBalancerSpec
+from lbcontroller.spec import IPV4, KUBE_PROXY_HEALTH_PORT, LoadBalancerSpec, check_families
 from providers.openstack.context import Settings
 from providers.openstack.desired import allowed_cidrs
 from providers.openstack.options import (
@@ -30,8 +30,7 @@ def validate(spec: LoadBalancerSpec[Any], settings: Settings) -> None:
     for listener in spec.listeners:
         if listener.protocol not in ("TCP", "UDP"):
             raise Unsupported(f"{listener.protocol} ports are not supported", field="spec.ports")
-    if spec.ip_families[0] != "IPv4":
-        raise Unsupported("the load balancer's VIP is IPv4 only", field="spec.ipFamilies")
+    check_families(spec, IPV4, "the load balancer's VIP is IPv4 only")
     if allowed_cidrs(spec.source_ranges) == []:
         raise Unsupported(
             "only IPv6 source ranges: the IPv4 VIP could not be restricted to them",

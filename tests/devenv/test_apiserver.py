@@ -42,6 +42,14 @@ def test_local_traffic_policy_gets_health_check_node_port(kube: KubeClient, name
     assert 30000 <= spec["healthCheckNodePort"] <= 32767
 
 
+def test_service_cidrs_are_dual_stack(kube: KubeClient, namespace: str) -> None:
+    spec = _service(kube, namespace, "dual", ipFamilyPolicy="RequireDualStack")["spec"]
+    assert isinstance(spec, dict)
+    assert spec["ipFamilies"] == ["IPv4", "IPv6"]
+    assert spec["clusterIPs"][0].startswith("10.96.")
+    assert spec["clusterIPs"][1].startswith("fd00:10:96::")
+
+
 def test_stale_resource_version_is_refused_with_409(kube: KubeClient, namespace: str) -> None:
     svc = _service(kube, namespace, "stale")
     path = f"/api/v1/namespaces/{namespace}/services/stale"

@@ -96,7 +96,7 @@ def test_validate_accepts(annotations: dict[str, str], raw: dict[str, Any]) -> N
     ("annotations", "raw", "error", "text"),
     [
         ({}, {"ports": ((80, "SCTP", 30080),)}, Unsupported, "SCTP"),
-        ({}, {"ip_families": ("IPv6",)}, Unsupported, "IPv6-only"),
+        ({}, {"ip_families": ("IPv6",)}, Unsupported, "IPv4 only"),
         ({}, {"source_ranges": ("2001:db8::/32",)}, Unsupported, "no IPv4 range"),
         ({ADDRESSES: "mine"}, {"load_balancer_ip": "198.51.100.7"}, PermanentError, "not both"),
         ({}, {"load_balancer_ip": "2001:db8::1"}, PermanentError, "not an IPv4 address"),

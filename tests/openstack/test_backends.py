@@ -58,6 +58,6 @@ def test_no_load_balancer_yet_means_nothing_to_do(
 
 
 def test_nodes_without_an_address_are_left_out(provider: OpenStackLoadBalancers, conn: Any) -> None:
-    unaddressed = dataclasses.replace(node("node-x", ip="10.0.0.99"), internal_ip=None)
+    unaddressed = dataclasses.replace(node("node-x", ip="10.0.0.99"), internal_ips=())
     _, lb = made(provider, conn, service(ports=TCP_UDP), (*NODES, unaddressed))
     assert all(found == ["10.0.0.11", "10.0.0.12"] for found in _addresses(conn, lb.id).values())

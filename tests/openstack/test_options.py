@@ -184,10 +184,10 @@ def test_validate_refuses(
         validate(_spec(settings, **changes), settings)
 
 
-def test_validate_refuses_ipv6_first() -> None:
+def test_validate_refuses_ipv6_only() -> None:
     spec = _spec()
     with pytest.raises(Unsupported, match="IPv4 only"):
-        validate(dataclasses.replace(spec, ip_families=("IPv6", "IPv4")), SETTINGS)
+        validate(dataclasses.replace(spec, ip_families=("IPv6",)), SETTINGS)
 
 
 def test_desired_ports_members_and_placement() -> None:

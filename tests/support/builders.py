@@ -80,7 +80,7 @@ def node(
         labels=dict(labels or {}),
         taints=taints,
         provider_id=f"aws:///eu-west-1a/i-{name}" if provider_id is None else provider_id,
-        internal_ip=ip,
+        internal_ips=() if ip is None else (ip,),
         deleting=deleting,
     )
 

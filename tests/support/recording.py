@@ -175,7 +175,7 @@ class RecordingProvider:
                 self._write(data, verb, name)
         if "create" in verbs and self.slow_create:
             time.sleep(self.slow_create)  # the cloud has it; the caller does not know yet
-        return LoadBalancerStatus(ingress=(Ingress(ip=lb["ip"], ip_mode="VIP"),))
+        return LoadBalancerStatus(ingress=_addresses(lb["ip"], spec.ip_families))
 
     def update_backends(
         self, spec: LoadBalancerSpec[Any], *, previous: Sequence[Backend] | None = None
@@ -212,3 +212,14 @@ class RecordingProvider:
                 )
                 for name, lb in data["lbs"].items()
             ]
+
+
+def _addresses(ip: str, families: tuple[str, ...]) -> tuple[Ingress, ...]:
+    """A VIP of each family the Service has, IPv4 first whatever its order (as a cloud's API
+    answers: the core orders the status)."""
+    v6 = f"2001:db8::{ip.rsplit('.', 1)[1]}"
+    return tuple(
+        Ingress(ip=address, ip_mode="VIP")
+        for address, family in ((ip, "IPv4"), (v6, "IPv6"))
+        if family in families
+    )

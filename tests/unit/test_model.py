@@ -133,14 +133,14 @@ def test_node_from_full_json() -> None:
         labels={"kubernetes.io/os": "linux", "topology.kubernetes.io/zone": "eu-west-1a"},
         taints=("ToBeDeletedByClusterAutoscaler", "node.kubernetes.io/unreachable"),
         provider_id="aws:///eu-west-1a/i-0abc123def4567890",
-        internal_ip="10.0.1.23",
+        internal_ips=("10.0.1.23",),
         deleting=True,
     )
 
 
 def test_node_from_minimal_json() -> None:
     assert node_from_json({"metadata": {"name": "n1"}}) == Node(
-        name="n1", labels={}, taints=(), provider_id="", internal_ip=None, deleting=False
+        name="n1", labels={}, taints=(), provider_id="", internal_ips=(), deleting=False
     )
 
 

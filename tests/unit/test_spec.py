@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,10 +10,11 @@ from typing import Any
 import pytest
 
 from lbcontroller import annotations as ann
-from lbcontroller.errors import InvalidAnnotation, PermanentError
+from lbcontroller.errors import InvalidAnnotation, PermanentError, Unsupported
 from lbcontroller.model import EXCLUDE_LABEL, Ingress, Node, Service, ServicePort
 from lbcontroller.naming import lb_name
 from lbcontroller.spec import (
+    IPV4,
     SOURCE_RANGES_ANNOTATION,
     Backend,
     HealthCheck,
@@ -20,6 +22,8 @@ from lbcontroller.spec import (
     LoadBalancerSpec,
     SpecSettings,
     build_spec,
+    check_families,
+    ordered_ingress,
     ref_for,
 )
 from tests.support.builders import HTTP, node, service
@@ -225,12 +229,51 @@ def test_backends_selected_and_sorted(
     assert [b.node for b in spec.backends] == expected
 
 
-def test_backend_carries_provider_id_and_address() -> None:
-    spec = build(service(), [node("n1", ip="10.1.2.3"), node("n2", ip=None)])
+def test_backend_carries_provider_id_and_the_addresses_of_each_family() -> None:
+    dual = dataclasses.replace(node("n3"), internal_ips=("fd00::3", "10.1.2.4"))
+    spec = build(service(), [node("n1", ip="10.1.2.3"), node("n2", ip=None), dual])
     assert spec.backends == (
-        Backend("n1", "aws:///eu-west-1a/i-n1", "10.1.2.3"),
+        Backend("n1", "aws:///eu-west-1a/i-n1", "10.1.2.3", ("10.1.2.3",)),
         Backend("n2", "aws:///eu-west-1a/i-n2", None),
+        Backend("n3", "aws:///eu-west-1a/i-n3", "fd00::3", ("fd00::3", "10.1.2.4")),
     )
+    assert spec.backends[2].address_of("IPv4") == "10.1.2.4"
+    assert spec.backends[2].address_of("IPv6") == "fd00::3"
+    assert spec.backends[0].address_of("IPv6") is None
+
+
+@pytest.mark.parametrize(
+    ("families", "policy"),
+    [
+        pytest.param((), None, id="unset"),
+        pytest.param(("IPv6", "IPv4"), "RequireDualStack", id="dual-v6-first"),
+    ],
+)
+def test_families_and_policy_come_from_the_service(
+    families: tuple[str, ...], policy: str | None
+) -> None:
+    svc = service(ip_families=families, ip_family_policy=policy or "SingleStack")
+    spec = build(svc)
+    assert spec.ip_families == (families or ("IPv4",))
+    assert spec.ip_family_policy == (policy or "SingleStack")
+
+
+V4, V6 = Ingress(ip="192.0.2.1"), Ingress(ip="2001:db8::1")
+NAME = Ingress(hostname="lb.example")
+
+
+@pytest.mark.parametrize(
+    ("ingress", "families", "expected"),
+    [
+        pytest.param((V4, V6), ("IPv6", "IPv4"), (V6, V4), id="v6-first"),
+        pytest.param((V6, V4), ("IPv4", "IPv6"), (V4, V6), id="v4-first"),
+        pytest.param((V4, NAME), ("IPv4",), (NAME, V4), id="hostname-first"),
+    ],
+)
+def test_status_follows_the_service_family_order(
+    ingress: tuple[Ingress, ...], families: tuple[str, ...], expected: tuple[Ingress, ...]
+) -> None:
+    assert ordered_ingress(ingress, families) == expected
 
 
 def test_built_twice_compares_equal_whatever_the_node_order() -> None:
@@ -266,3 +309,25 @@ def test_the_ref_carries_the_uid_only_for_a_service_already_served(
     changes: dict[str, Any], uid: str
 ) -> None:
     assert ref_for("c", service(**changes)).uid == uid
+
+
+@pytest.mark.parametrize(
+    ("families", "policy", "refused"),
+    [
+        pytest.param(("IPv4",), "SingleStack", False, id="v4"),
+        pytest.param(("IPv6",), "SingleStack", True, id="v6-only"),
+        pytest.param(("IPv6", "IPv4"), "PreferDualStack", False, id="prefer"),
+        pytest.param(("IPv4", "IPv6"), "RequireDualStack", True, id="require"),
+    ],
+)
+def test_families_a_load_balancer_cannot_carry_are_refused_unless_only_preferred(
+    families: tuple[str, ...], policy: str, refused: bool
+) -> None:
+    spec = build(service(ip_families=families, ip_family_policy=policy))
+    if not refused:
+        check_families(spec, IPV4, "IPv4 only here")
+        return
+    with pytest.raises(Unsupported) as caught:
+        check_families(spec, IPV4, "IPv4 only here")
+    assert caught.value.field == "spec.ipFamilies"
+    assert f"IPv6 ({policy}): IPv4 only here" in caught.value.message
