@@ -23,7 +23,7 @@ from lbcontroller.leader import LeaseElector
 from lbcontroller.metrics import Metrics
 from lbcontroller.model import Node, Service, node_from_json, service_from_json
 from lbcontroller.nodes import backend_relevant
-from lbcontroller.reconciler import Reconciler
+from lbcontroller.reconciler import SYNC_FAILED, Reconciler
 from lbcontroller.router import Router
 from lbcontroller.workqueue import WorkQueue
 
@@ -184,7 +184,7 @@ class Controller:
         except Exception as exc:
             result = "error"
             log.exception("reconcile failed", extra={"service": key})
-            self._warn(key, f"{type(exc).__name__}: {exc}")
+            self._warn(key, f"{type(exc).__name__}: {exc}", self.reconciler.failure_reason(key))
             self.queue.backoff(key)
         self.metrics.reconciles.labels(provider, result).inc()
         self.metrics.reconcile_seconds.labels(provider).observe(time.monotonic() - started)
@@ -195,10 +195,10 @@ class Controller:
             return ""
         return self.router.wanted(service) or self.router.made_by(service) or ""
 
-    def _warn(self, key: str, message: str) -> None:
+    def _warn(self, key: str, message: str, reason: str = SYNC_FAILED) -> None:
         service = self.services.get(key)
         if service is not None:
-            self.events.warning(service, "SyncLoadBalancerFailed", message)
+            self.events.warning(service, reason, message)
 
     # Lifecycle.
 

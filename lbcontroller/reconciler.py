@@ -13,7 +13,8 @@ import datetime
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,10 @@ from lbcontroller.router import PROVIDER_ANNOTATION, Route, Router, recorded
 from lbcontroller.spec import Backend, LoadBalancerSpec, build_spec, ordered_ingress, ref_for
 
 log = logging.getLogger(__name__)
+# the upstream service controller's Warning reasons, which users' alerts match on
+SYNC_FAILED, UPDATE_FAILED = "SyncLoadBalancerFailed", "UpdateLoadBalancerFailed"
+DELETE_FAILED = "DeleteLoadBalancerFailed"
+NO_NODES = "There are no available nodes for LoadBalancer"
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,18 @@ class Reconciler:
         self._metrics = metrics
         self._applied: dict[str, Applied] = {}
         self._lock = threading.Lock()
+        self._failing: dict[str, str] = {}  # key -> the Event reason if its step now fails
+
+    def failure_reason(self, key: str) -> str:
+        """Upstream's Event reason for the step of `key`'s reconcile that raised: deleting,
+        updating the backends, or else syncing."""
+        return self._failing.get(key, SYNC_FAILED)
+
+    @contextmanager
+    def _step(self, key: str, reason: str) -> Iterator[None]:
+        self._failing[key] = reason
+        yield
+        self._failing.pop(key, None)
 
     def applied_keys(self) -> list[str]:
         """Keys of the Services whose load balancers we have converged."""
@@ -93,6 +110,7 @@ class Reconciler:
     def _forget(self, key: str) -> None:
         with self._lock:
             self._applied.pop(key, None)
+        self._failing.pop(key, None)
 
     def _route(self, name: str) -> Route:
         return self._router.routes[name]
@@ -101,7 +119,8 @@ class Reconciler:
         route = self._route(made_by)
         ref = ref_for(route.settings.cluster, service)
         self._events.normal(service, "DeletingLoadBalancer", f"Deleting load balancer ({made_by})")
-        route.provider.ensure_deleted(ref)
+        with self._step(service.key, DELETE_FAILED):
+            route.provider.ensure_deleted(ref)
         self._events.normal(service, "DeletedLoadBalancer", f"Deleted load balancer ({made_by})")
         self._forget(service.key)
         finalizers = [f for f in service.finalizers if f not in CLEANUP_FINALIZERS]
@@ -143,7 +162,9 @@ class Reconciler:
     ) -> None:
         if last.backends == spec.backends:
             return
-        route.provider.update_backends(spec, previous=last.backends)
+        self._warn_if_no_nodes(service, spec)
+        with self._step(service.key, UPDATE_FAILED):
+            route.provider.update_backends(spec, previous=last.backends)
         self._record(service.key, route.provider.name, spec)
         self._events.normal(
             service, "UpdatedLoadBalancer", f"Updated backends: {len(spec.backends)} nodes"
@@ -171,6 +192,7 @@ class Reconciler:
         verify: bool,
     ) -> None:
         name = route.provider.name
+        self._warn_if_no_nodes(service, spec)
         if announce:
             self._events.normal(service, "EnsuringLoadBalancer", f"Ensuring load balancer ({name})")
         status = route.provider.ensure(spec, verify=verify)
@@ -183,6 +205,10 @@ class Reconciler:
             self._write_status(service, ingress)
             if first:
                 self._metrics.time_to_ingress.labels(name).observe(_age(service.created))
+
+    def _warn_if_no_nodes(self, service: Service, spec: LoadBalancerSpec[Any]) -> None:
+        if not spec.backends:
+            self._events.warning(service, "UnAvailableLoadBalancer", NO_NODES)
 
     def _record(self, key: str, provider: str, spec: LoadBalancerSpec[Any]) -> None:
         with self._lock:

@@ -291,3 +291,49 @@ def test_the_status_has_an_address_a_family_in_the_service_order(
     svc = get_service(kube, namespace, "web")
     assert svc is not None
     assert [family_of(i.ip or "") for i in svc.ingress] == expected
+
+
+def _warnings(kube: KubeClient, namespace: str, name: str) -> dict[str, str]:
+    events = events_for(kube, namespace, name)
+    return {e["reason"]: e["message"] for e in events if e["type"] == "Warning"}
+
+
+def test_failures_and_no_nodes_are_warned_with_upstream_reasons(
+    kube: KubeClient,
+    namespace: str,
+    provider: RecordingProvider,
+    controller: Controller,
+    nodes: Nodes,
+) -> None:
+    """Users' alerts match the upstream service controller's reasons: a failed node update is
+    UpdateLoadBalancerFailed, a failed delete DeleteLoadBalancerFailed, no node at all
+    UnAvailableLoadBalancer."""
+    create_service(
+        kube, namespace, "nowhere", lb_class=cls(namespace), annotations={NODE_LABELS: "pool=z"}
+    )
+    create_service(kube, namespace, "web", lb_class=cls(namespace))
+    for name in ("nowhere", "web"):
+        wait_for(lambda n=name: converged(kube, namespace, n), what=f"{name} ingress")  # type: ignore[misc]
+    assert _warnings(kube, namespace, "nowhere") == {
+        "UnAvailableLoadBalancer": "There are no available nodes for LoadBalancer"
+    }
+    assert _warnings(kube, namespace, "web") == {}
+
+    def refuse(verb: str, _: str) -> None:
+        if verb in ("update_backends", "ensure_deleted"):
+            raise RuntimeError(f"the cloud refused {verb}")
+
+    provider.before_call = refuse
+    nodes.add("c", ip="10.0.0.3")
+    wait_for(
+        lambda: "UpdateLoadBalancerFailed" in _warnings(kube, namespace, "web"),
+        what="the failed node update's Warning",
+    )
+    delete_service(kube, namespace, "web")
+    wait_for(
+        lambda: "DeleteLoadBalancerFailed" in _warnings(kube, namespace, "web"),
+        what="the failed delete's Warning",
+    )
+    assert "SyncLoadBalancerFailed" not in _warnings(kube, namespace, "web")
+    provider.before_call = None
+    wait_for(lambda: get_service(kube, namespace, "web") is None, timeout=60, what="the delete")
