@@ -4,10 +4,10 @@ Where it sits: the reconciler records EnsuringLoadBalancer, EnsuredLoadBalancer,
 UpdatedLoadBalancer, DeletingLoadBalancer, DeletedLoadBalancer and UnAvailableLoadBalancer, and
 the controller SyncLoadBalancerFailed, UpdateLoadBalancerFailed and DeleteLoadBalancerFailed
 (the upstream service controller's reasons), through `EventRecorder`, which writes via the
-`kube` seam. A repeat of the same reason and message on the same object bumps the existing Event's count instead of adding another; the
-Event's name is a digest of both, so a restarted process finds the Event its predecessor
-wrote (409 on create) and goes on counting from there, and one that expired meanwhile (404
-on the bump) is written anew.
+`kube` seam. A repeat of the same reason and message on the same object bumps the existing
+Event's count instead of adding another; the Event's name is a digest of both, so a restarted
+process finds the Event its predecessor wrote (409 on create) and goes on counting from there,
+and one that expired meanwhile (404 on the bump) is written anew.
 """
 
 from __future__ import annotations
