@@ -71,6 +71,19 @@ class Metrics:
             buckets=_SECONDS,
             registry=r,
         )
+        self.nodesync_errors = Counter(
+            "lbcontroller_nodesync_error_total",
+            "Backend updates after a node change that failed (retried with backoff), by provider",
+            ["provider"],
+            registry=r,
+        )
+        self.host_update_seconds = Histogram(
+            "lbcontroller_update_loadbalancer_host_latency_seconds",
+            "Duration of one load balancer's backend update after a node change",
+            ["provider"],
+            buckets=_SECONDS,
+            registry=r,
+        )
         self.bad_input = Counter(
             "lbcontroller_invalid_service_total",
             "Services refused for bad input (a Warning Event was posted), by provider",

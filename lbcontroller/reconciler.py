@@ -163,8 +163,14 @@ class Reconciler:
         if last.backends == spec.backends:
             return
         self._warn_if_no_nodes(service, spec)
-        with self._step(service.key, UPDATE_FAILED):
-            route.provider.update_backends(spec, previous=last.backends)
+        name, started = route.provider.name, time.monotonic()
+        try:
+            with self._step(service.key, UPDATE_FAILED):
+                route.provider.update_backends(spec, previous=last.backends)
+        except Exception:
+            self._metrics.nodesync_errors.labels(name).inc()
+            raise
+        self._metrics.host_update_seconds.labels(name).observe(time.monotonic() - started)
         self._record(service.key, route.provider.name, spec)
         self._events.normal(
             service, "UpdatedLoadBalancer", f"Updated backends: {len(spec.backends)} nodes"

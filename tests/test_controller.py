@@ -154,6 +154,8 @@ def test_node_changes_update_only_backends_of_affected_load_balancers(
     assert provider.writes()[-1:] == [("backends", lb(namespace, "all"))]
     assert all(verb == "update_backends" for verb, _ in provider.calls)
     assert new in provider.snapshot()["lbs"][lb(namespace, "all")]["backends"]
+    updates = "lbcontroller_update_loadbalancer_host_latency_seconds_count"
+    assert controller.metrics.registry.get_sample_value(updates, {"provider": "rec"}) == 1
 
     provider.calls.clear()
     writes = len(provider.writes())
@@ -323,12 +325,16 @@ def test_failures_and_no_nodes_are_warned_with_upstream_reasons(
         if verb in ("update_backends", "ensure_deleted"):
             raise RuntimeError(f"the cloud refused {verb}")
 
+    registry = controller.metrics.registry
+    errors = "lbcontroller_nodesync_error_total"
+    assert registry.get_sample_value(errors, {"provider": "rec"}) is None
     provider.before_call = refuse
     nodes.add("c", ip="10.0.0.3")
     wait_for(
         lambda: "UpdateLoadBalancerFailed" in _warnings(kube, namespace, "web"),
         what="the failed node update's Warning",
     )
+    assert (registry.get_sample_value(errors, {"provider": "rec"}) or 0) >= 1
     delete_service(kube, namespace, "web")
     wait_for(
         lambda: "DeleteLoadBalancerFailed" in _warnings(kube, namespace, "web"),
