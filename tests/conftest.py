@@ -22,9 +22,10 @@ from lbcontroller.kube import KubeClient, NotFound, load_configuration
 from tests.helm.chart import Helm, HelmMissing, build_helm
 from tests.support.objects import Nodes
 from tests.support.upstream_aws import BUILD_SCRIPT as UPSTREAM_AWS_SCRIPT
+from tests.support.upstream_openstack import BUILD_SCRIPT as UPSTREAM_OPENSTACK_SCRIPT
 
 # Fixtures that need the local environment or a Go-built tool (`make prereqs`).
-NEEDS_SETUP = frozenset({"devenv", "helm", "image", "upstream_aws"})
+NEEDS_SETUP = frozenset({"devenv", "helm", "image", "upstream_aws", "upstream_openstack"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -130,3 +131,12 @@ def upstream_aws() -> str:
         return run_script(UPSTREAM_AWS_SCRIPT)
     except EnvError as exc:
         pytest.fail(f"aws-cloud-controller-manager could not be built: {exc}")
+
+
+@pytest.fixture(scope="session")
+def upstream_openstack() -> str:
+    """The upstream openstack-cloud-controller-manager (scripts/build-upstream-openstack.sh)."""
+    try:
+        return run_script(UPSTREAM_OPENSTACK_SCRIPT)
+    except EnvError as exc:
+        pytest.fail(f"openstack-cloud-controller-manager could not be built: {exc}")

@@ -24,6 +24,7 @@ from providers.openstack.context import Context
 from providers.openstack.desired import Desired, Floating
 from providers.openstack.loadbalancer import Vip
 from providers.openstack.ownership import KEEP, floating_mark, floating_marks
+from providers.openstack.upstream import on_vip
 
 log = logging.getLogger(__name__)
 PATH = "/floatingips"
@@ -62,6 +63,8 @@ def steps(
     internal). Ours that are not it (internal now, a requested IP, another network) go."""
     mine = ours(ctx, want.ref)
     floating = want.floating
+    if floating is not None and not mine and vip is not None and want.upstream.served:
+        mine = _upstream(ctx, want, vip)
     target = None if floating is None else _target(ctx, floating, mine)
     out = [release(ctx, fip) for fip in mine if target is None or fip["id"] != target["id"]]
     if floating is None:
@@ -69,9 +72,16 @@ def steps(
     if target is None:
         out.append(_create(ctx, want, floating, vip, made))
         return out, lambda: made.get(ADDRESS)
-    out += _attach(ctx, want.ref, floating, target, vip, made)
+    claimed = target["id"] in {fip["id"] for fip in mine}
+    out += _attach(ctx, want.ref, floating, target, vip, made, claimed=claimed)
     address = str(target["floating_ip_address"])
     return out, lambda: address
+
+
+def _upstream(ctx: Context, want: Desired, vip: Vip) -> list[JSON]:
+    """The floating IP cloud-provider-openstack made for the Service on its VIP (adopted: it
+    gets our mark, and its address stays)."""
+    return [fip for fip in on_vip(ctx, vip.port_id) if want.upstream.fip(fip, want.ref)]
 
 
 def _target(ctx: Context, floating: Floating, mine: list[JSON]) -> JSON | None:
@@ -132,11 +142,18 @@ def _create(ctx: Context, want: Desired, floating: Floating, vip: Vip | None, ma
 
 
 def _attach(
-    ctx: Context, ref: LoadBalancerRef, floating: Floating, fip: JSON, vip: Vip | None, made: Made
+    ctx: Context,
+    ref: LoadBalancerRef,
+    floating: Floating,
+    fip: JSON,
+    vip: Vip | None,
+    made: Made,
+    *,
+    claimed: bool,
 ) -> list[Step]:
-    """Point `fip` at the VIP port (and, for ours, keep its mark up to date)."""
+    """Point `fip` at the VIP port (and, for ours, `claimed`, keep its mark up to date)."""
     fields: JSON = {}
-    mine = fip.get("description") in floating_marks(ref)
+    mine = claimed
     mark = floating_mark(ref, keep=floating.keep)
     if mine and fip["description"] != mark:
         fields["description"] = mark

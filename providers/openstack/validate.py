@@ -13,7 +13,7 @@ from typing import Any
 from lbcontroller.errors import PermanentError, Unsupported
 from lbcontroller.spec import KUBE_PROXY_HEALTH_PORT, LoadBalancerSpec
 from providers.openstack.context import Settings
-from providers.openstack.desired import allowed_cidrs
+from providers.openstack.desired import UPSTREAM, allowed_cidrs, monitor_enabled
 from providers.openstack.options import (
     ENABLE_MONITOR,
     FLOATING_NETWORK_ID,
@@ -52,10 +52,12 @@ def validate(spec: LoadBalancerSpec[Any], settings: Settings) -> None:
             f"provider's config or {FLOATING_NETWORK_ID}, or make it internal ({INTERNAL})",
             field=f"metadata.annotations[{FLOATING_NETWORK_ID}]",
         )
-    if not options.monitor.enabled and spec.health_check.port != KUBE_PROXY_HEALTH_PORT:
+    unprobed = not monitor_enabled(options, settings) and settings.compatibility != UPSTREAM
+    if unprobed and spec.health_check.port != KUBE_PROXY_HEALTH_PORT:
         raise Unsupported(
             f"{ENABLE_MONITOR}: false with externalTrafficPolicy Local: only the health "
-            "monitor keeps traffic off nodes without a ready endpoint",
+            "monitor keeps traffic off nodes without a ready endpoint (cloud-provider-"
+            "openstack builds it unprobed: `compatibility: upstream` does too)",
             field=f"metadata.annotations[{ENABLE_MONITOR}]",
         )
 
