@@ -12,6 +12,7 @@ import os
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -124,19 +125,21 @@ def aws_endpoint(devenv: EnvState) -> str:
     return aws_backend_url(devenv, devenv.env.get("AWS_BACKEND", "moto"))
 
 
+def _upstream(script: Path, what: str) -> str:
+    """An upstream manager's binary, built (once) by its script; fails the test if it cannot."""
+    try:
+        return run_script(script)
+    except EnvError as exc:
+        pytest.fail(f"{what} could not be built: {exc}")
+
+
 @pytest.fixture(scope="session")
 def upstream_aws() -> str:
     """The upstream aws-cloud-controller-manager binary (scripts/build-upstream-aws.sh)."""
-    try:
-        return run_script(UPSTREAM_AWS_SCRIPT)
-    except EnvError as exc:
-        pytest.fail(f"aws-cloud-controller-manager could not be built: {exc}")
+    return _upstream(UPSTREAM_AWS_SCRIPT, "aws-cloud-controller-manager")
 
 
 @pytest.fixture(scope="session")
 def upstream_openstack() -> str:
     """The upstream openstack-cloud-controller-manager (scripts/build-upstream-openstack.sh)."""
-    try:
-        return run_script(UPSTREAM_OPENSTACK_SCRIPT)
-    except EnvError as exc:
-        pytest.fail(f"openstack-cloud-controller-manager could not be built: {exc}")
+    return _upstream(UPSTREAM_OPENSTACK_SCRIPT, "openstack-cloud-controller-manager")

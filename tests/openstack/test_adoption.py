@@ -1,13 +1,14 @@
 """Adopting the load balancers the real upstream openstack-cloud-controller-manager made, in place.
 
 CPO (`--controllers=service`, against the real API server and the devenv's Keystone, Octavia and
-Neutron, with its own cluster name) makes internal load balancers for two class-less Services
-(their VIP is their address: the devenv cannot associate a floating IP with Octavia's invented
-VIP port, see tests/openstack/test_floating.py, and CPO associates in its create call); it is
-stopped and lbcontroller, serving class-less Services with `compatibility: upstream`, takes them
-over: the same load balancer (id, name, VIP in the status), our tags added, CPO's listeners and
-pools renamed and tagged as ours, members the nodes. A look-alike under CPO's name for a third
-Service, without CPO's tag, is never touched. Deleting the Services leaves nothing either made.
+Neutron, with its own cluster name) makes internal load balancers for two class-less Services, one
+with CPO's TCP monitor (their VIP is their address: the devenv cannot associate a floating IP with
+Octavia's invented VIP port, see tests/openstack/test_floating.py, and CPO associates in its create
+call); it is stopped and lbcontroller, serving class-less Services with `compatibility: upstream`,
+takes them over: the same load balancer (id, name, VIP in the status), our tags added, CPO's
+listeners, pools and monitor renamed and tagged as ours, members the nodes, ClientIP affinity kept
+as SOURCE_IP persistence. A look-alike under CPO's name for a third Service, without CPO's tag, is
+never touched. Deleting the Services leaves nothing either made.
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ from providers.openstack import options as k
 from providers.openstack.upstream import lb_name
 from tests.devenv.openstack_env.support import OPENSTACK_MARKS, wait_gone, wait_status
 from tests.support.harness import make_controller, running, wait_for
-from tests.support.objects import Nodes, create_service, delete_service, get_service
+from tests.support.objects import (
+    Nodes,
+    create_service,
+    delete_service,
+    get_service,
+    ingress_of,
+)
 from tests.support.upstream_openstack import service_controller
 
 from .conftest import make_provider
@@ -41,11 +48,6 @@ TCP_UDP = [
     {"name": "dns", "port": 53, "protocol": "UDP"},
 ]
 NAMES = ("one", "two")
-
-
-def _ip(kube: KubeClient, namespace: str, name: str) -> str | None:
-    svc = get_service(kube, namespace, name)
-    return svc.ingress[0].ip if svc is not None and svc.ingress else None
 
 
 def _service(kube: KubeClient, namespace: str, name: str) -> Service:
@@ -71,7 +73,8 @@ def _cpo_made(
     """CPO serves one (TCP) and two (TCP and UDP, ClientIP affinity); their VIPs, by name."""
     manager = service_controller(upstream_openstack, os_env, **run)
     try:
-        create_service(kube, namespace, "one", lb_class=None, annotations=INTERNAL)
+        probed = {**INTERNAL, k.ENABLE_MONITOR: "true"}
+        create_service(kube, namespace, "one", lb_class=None, annotations=probed)
         create_service(
             kube,
             namespace,
@@ -83,7 +86,7 @@ def _cpo_made(
         )
         return {
             name: wait_for(
-                lambda n=name: _ip(kube, namespace, n),  # type: ignore[misc]
+                lambda n=name: ingress_of(kube, namespace, n),  # type: ignore[misc]
                 timeout=120,
                 what=f"CPO's address for {name}",
             )
@@ -187,7 +190,7 @@ def _adopt_and_delete(
                 timeout=60,
                 what=f"{name} adopted",
             )
-        wait_for(lambda: _ip(kube, namespace, "three"), timeout=60, what="three served")
+        wait_for(lambda: ingress_of(kube, namespace, "three"), timeout=60, what="three served")
         _check_adopted(conn, kube, namespace, services, ids, before, names)
         _check_decoy(conn, decoy, namespace)
 
@@ -231,7 +234,7 @@ def _check_adopted(
     for name, svc in services.items():
         lb = lbs.get_load_balancer(ids[name])
         assert (lb.name, lb.vip_address) == (names[name], before[name])
-        assert _ip(kube, namespace, name) == before[name]
+        assert ingress_of(kube, namespace, name) == before[name]
         assert [x.id for x in _by_name(conn, names[name])] == [ids[name]]
         assert [x.id for x in lbs.load_balancers(tags=f"lbcontroller.io/service={svc.key}")] == [
             ids[name]
@@ -244,12 +247,23 @@ def _check_adopted(
             )
             pool = lbs.get_pool(item.default_pool_id)
             assert not pool.name.startswith("pool_")
-            assert pool.health_monitor_id is None  # compatibility upstream: CPO's default, none
+            _check_monitor(conn, pool, svc)
             assert {m.address for m in lbs.members(pool.id)} == node_ips
         pools = list(lbs.pools(loadbalancer_id=ids[name]))
         assert len(pools) == len(lb.listeners) == len(svc.ports)
     two = list(lbs.pools(loadbalancer_id=ids["two"]))
     assert {(p.session_persistence or {}).get("type") for p in two} == {"SOURCE_IP"}
+
+
+def _check_monitor(conn: Any, pool: Any, svc: Service) -> None:
+    """one asked for a monitor (CPO made a TCP one: taken over as ours); two did not, and
+    `compatibility: upstream` makes none (CPO's default)."""
+    if k.ENABLE_MONITOR not in svc.annotations:
+        assert pool.health_monitor_id is None
+        return
+    monitor = conn.load_balancer.get_health_monitor(pool.health_monitor_id)
+    assert (monitor.type, monitor.name) == ("TCP", pool.name)
+    assert f"lbcontroller.io/service={svc.key}" in monitor.tags
 
 
 def _check_decoy(conn: Any, decoy: Any, namespace: str) -> None:
