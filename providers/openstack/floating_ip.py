@@ -63,7 +63,7 @@ def steps(
     internal). Ours that are not it (internal now, a requested IP, another network) go."""
     mine = ours(ctx, want.ref)
     floating = want.floating
-    if floating is not None and not mine and vip is not None and want.upstream.served:
+    if floating and not (mine or floating.requested) and vip and want.upstream.served:
         mine = _upstream(ctx, want, vip)
     target = None if floating is None else _target(ctx, floating, mine)
     out = [release(ctx, fip) for fip in mine if target is None or fip["id"] != target["id"]]

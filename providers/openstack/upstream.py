@@ -1,11 +1,14 @@
 """What the upstream openstack-cloud-controller-manager (cloud-provider-openstack, "CPO") made
-for a Service, and whether it may be taken over in place (pure, but for `find`).
+for a Service, and whether it may be taken over in place (names and marks are pure; `find`,
+`by_id`, `on_vip` and `owned` read).
 
 Where it sits: `desired` puts an `Upstream` (CPO's names for the Service) into the desired load
 balancer; `loadbalancer.find` asks `find` for CPO's load balancer when it has none of ours for a
-Service already served (an address, or CPO's `load-balancer-id` annotation) and `adopt`s it;
-`listeners`, `pools` and `floating_ip` claim CPO's children of it with `child` and `fip`;
-`ownership.owned` lists the ones not adopted yet for `gc` (`ref_of`); `teardown` deletes those.
+Service already served (an address, a taken-over finalizer, or CPO's `load-balancer-id` annotation),
+and `loadbalancer.converge` adopts it; `converge` hands `listeners` and `pools` a `Claim` that takes
+CPO's children of it as ours, and `floating_ip` claims CPO's floating IP with `Upstream.fip`; the
+provider's `list_owned` adds the ones nobody adopted yet (`owned`, for `gc`); `teardown` deletes
+those.
 
 The facts, read from CPO's pkg/openstack/loadbalancer.go: a Service's load balancer is named
 `kube_service_<cluster-name>_<namespace>_<name>` (cut to 255 characters; before that, `a` + the
@@ -184,11 +187,6 @@ def ref_of(lb: JSON, *, cluster: str, cpo_cluster: str) -> LoadBalancerRef | Non
         name=naming.lb_name(cluster, namespace, service),
     )
     return ref if Upstream.of(ref, cpo_cluster, None).made(lb) else None
-
-
-def origin(upstream: Upstream, lb_id: str) -> str:
-    """How a plan names what is taken over."""
-    return f"made by {ORIGIN} ({upstream.name}, {lb_id})"
 
 
 def owned(ctx: Context) -> list[OwnedLoadBalancer]:
