@@ -4,15 +4,20 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from lbcontroller.errors import Unsupported
+from lbcontroller.model import Ingress
 from lbcontroller.spec import LoadBalancerRef, LoadBalancerSpec, SpecSettings, build_spec
+from lbcontroller.steps import Made
+from providers.openstack import floating_ip
 from providers.openstack import options as k
-from providers.openstack.context import Settings
+from providers.openstack.api import Api
+from providers.openstack.context import Context, Settings
 from providers.openstack.desired import desired, graph
+from providers.openstack.loadbalancer import Vip
 from providers.openstack.options import parse_options
 from providers.openstack.upstream import Claim, Upstream, lb_name, legacy_name, ref_of
 from providers.openstack.validate import validate
@@ -150,3 +155,51 @@ def test_client_ip_affinity_is_source_ip_persistence() -> None:
     assert [p["default_pool"]["session_persistence"] for p in graph(plain)["listeners"]] == [
         None
     ] * 2
+
+
+class _Neutron:
+    """Answers the floating IP listings `floating_ip.steps` reads: none of ours, on the VIP
+    port the floating IPs given (what CPO made there), and the user's by its address."""
+
+    def __init__(self, on_port: list[dict[str, Any]]) -> None:
+        self.on_port = on_port
+        self.asked: list[dict[str, Any]] = []
+
+    def list(self, operation: str, service: str, path: str, params: dict[str, Any]) -> Any:
+        self.asked.append(params)
+        if "floating_ip_address" in params:
+            address = params["floating_ip_address"]
+            return [{"id": "user", "floating_ip_address": address, "port_id": "vip-port"}]
+        return self.on_port if "port_id" in params else []
+
+
+def _fip_steps(on_port: list[dict[str, Any]], **changes: Any) -> tuple[list[Any], Any, Any]:
+    neutron = _Neutron(on_port)
+    ctx = Context(api=cast(Api, neutron), settings=UPSTREAM)
+    svc = service("web", uid=UID, ingress=(Ingress(ip="203.0.113.7"),), **changes)
+    spec = build_spec(svc, NODES, SpecSettings(cluster="unit"), parse_options)
+    vip = Vip("lb", "10.0.0.5", "vip-port")
+    steps, address = floating_ip.steps(ctx, desired(spec, UPSTREAM), vip, made=Made())
+    return [s.change for s in steps], address, neutron
+
+
+def test_cpos_floating_ip_on_the_vip_is_kept_and_marked_as_ours() -> None:
+    made = {
+        "id": "fip-1",
+        "floating_ip_address": "203.0.113.7",
+        "floating_network_id": "public",
+        "port_id": "vip-port",
+        "description": "Floating IP for Kubernetes external service default/web "
+        "from cluster kubernetes",
+    }
+    changes, address, neutron = _fip_steps([made])
+    assert address is not None and address() == "203.0.113.7"
+    assert [(c.action, c.name, c.detail) for c in changes] == [
+        ("update", "203.0.113.7", "description")
+    ]
+    assert {"port_id": "vip-port"} in neutron.asked
+    foreign = {**made, "description": "the user's"}
+    changes, _, _ = _fip_steps([foreign])
+    assert [c.operation for c in changes] == ["floatingips.create"]  # never taken
+    _, _, neutron = _fip_steps([made], load_balancer_ip="203.0.113.9")
+    assert {"port_id": "vip-port"} not in neutron.asked  # CPO makes none for a requested IP
