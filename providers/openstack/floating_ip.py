@@ -12,6 +12,7 @@ with a warning: no call could do better, and trying would fail on every sync.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -70,7 +71,10 @@ def steps(
     if floating is None:
         return out, None
     if target is None:
-        out.append(_create(ctx, want, floating, vip, made))
+        network = floating.network_id or _external(ctx, want)
+        if network is None:
+            return out, None  # cloud-provider-openstack's forced internal
+        out.append(_create(ctx, want, dataclasses.replace(floating, network_id=network), vip, made))
         return out, lambda: made.get(ADDRESS)
     claimed = target["id"] in {fip["id"] for fip in mine}
     out += _attach(ctx, want.ref, floating, target, vip, made, claimed=claimed)
@@ -88,8 +92,28 @@ def _target(ctx: Context, floating: Floating, mine: list[JSON]) -> JSON | None:
     """The requested IP, else ours on the wanted network (None: one is to be made)."""
     if floating.requested:
         return _requested(ctx, floating.requested)
-    here = (fip for fip in mine if fip["floating_network_id"] == floating.network_id)
+    wanted = (
+        {floating.network_id}
+        if floating.network_id
+        else {fip["floating_network_id"] for fip in mine}
+    )
+    here = (fip for fip in mine if fip["floating_network_id"] in wanted)
     return next(here, None)
+
+
+def _external(ctx: Context, want: Desired) -> str | None:
+    """With no floating network configured (`compatibility: upstream` only, see `validate`):
+    cloud-provider-openstack's choice, the first external network with a subnet; with none, the
+    load balancer is served on its VIP, as CPO does (a warning)."""
+    found = ctx.api.list("networks.list", NEUTRON, "/networks", {"router:external": True})
+    network = next((str(net["id"]) for net in found if net.get("subnets")), None)
+    if network is None:
+        log.warning(
+            "%s: no floating network configured and no external network found: served on its "
+            "VIP, as cloud-provider-openstack does",
+            want.ref.service_key,
+        )
+    return network
 
 
 def _requested(ctx: Context, address: str) -> JSON:

@@ -46,7 +46,8 @@ def validate(spec: LoadBalancerSpec[Any], settings: Settings) -> None:
             field=f"metadata.annotations[{SUBNET_ID}]",
         )
     floating = options.floating_network_id or settings.floating_network_id
-    if not (options.internal or spec.requested_ip or floating):
+    discovered = settings.compatibility == UPSTREAM  # as CPO: found, or served on the VIP
+    if not (options.internal or spec.requested_ip or floating or discovered):
         raise PermanentError(
             f"no floating network for an external load balancer: set floatingNetworkId in the "
             f"provider's config or {FLOATING_NETWORK_ID}, or make it internal ({INTERNAL})",

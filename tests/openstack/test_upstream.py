@@ -8,7 +8,7 @@ from typing import Any, cast
 
 import pytest
 
-from lbcontroller.errors import Unsupported
+from lbcontroller.errors import PermanentError, Unsupported
 from lbcontroller.model import Ingress
 from lbcontroller.spec import LoadBalancerRef, LoadBalancerSpec, SpecSettings, build_spec
 from lbcontroller.steps import Made
@@ -161,25 +161,33 @@ class _Neutron:
     """Answers the floating IP listings `floating_ip.steps` reads: none of ours, on the VIP
     port the floating IPs given (what CPO made there), and the user's by its address."""
 
-    def __init__(self, on_port: list[dict[str, Any]]) -> None:
+    def __init__(self, on_port: list[dict[str, Any]], networks: list[dict[str, Any]]) -> None:
         self.on_port = on_port
+        self.networks = networks
         self.asked: list[dict[str, Any]] = []
 
     def list(self, operation: str, service: str, path: str, params: dict[str, Any]) -> Any:
         self.asked.append(params)
+        if path == "/networks":
+            return self.networks
         if "floating_ip_address" in params:
             address = params["floating_ip_address"]
             return [{"id": "user", "floating_ip_address": address, "port_id": "vip-port"}]
         return self.on_port if "port_id" in params else []
 
 
-def _fip_steps(on_port: list[dict[str, Any]], **changes: Any) -> tuple[list[Any], Any, Any]:
-    neutron = _Neutron(on_port)
-    ctx = Context(api=cast(Api, neutron), settings=UPSTREAM)
+def _fip_steps(
+    on_port: list[dict[str, Any]],
+    settings: Settings = UPSTREAM,
+    networks: tuple[dict[str, Any], ...] = (),
+    **changes: Any,
+) -> tuple[list[Any], Any, Any]:
+    neutron = _Neutron(on_port, list(networks))
+    ctx = Context(api=cast(Api, neutron), settings=settings)
     svc = service("web", uid=UID, ingress=(Ingress(ip="203.0.113.7"),), **changes)
     spec = build_spec(svc, NODES, SpecSettings(cluster="unit"), parse_options)
     vip = Vip("lb", "10.0.0.5", "vip-port")
-    steps, address = floating_ip.steps(ctx, desired(spec, UPSTREAM), vip, made=Made())
+    steps, address = floating_ip.steps(ctx, desired(spec, settings), vip, made=Made())
     return [s.change for s in steps], address, neutron
 
 
@@ -203,3 +211,19 @@ def test_cpos_floating_ip_on_the_vip_is_kept_and_marked_as_ours() -> None:
     assert [c.operation for c in changes] == ["floatingips.create"]  # never taken
     _, _, neutron = _fip_steps([made], load_balancer_ip="203.0.113.9")
     assert {"port_id": "vip-port"} not in neutron.asked  # CPO makes none for a requested IP
+
+
+def test_without_a_floating_network_upstreams_choice_is_made() -> None:
+    unset = dataclasses.replace(UPSTREAM, floating_network_id=None)
+    validate(_spec(unset), unset)
+    own = dataclasses.replace(SETTINGS, floating_network_id=None)
+    with pytest.raises(PermanentError, match="no floating network"):
+        validate(_spec(own), own)
+    external = ({"id": "bare", "subnets": []}, {"id": "ext", "subnets": ["s"]})
+    changes, _, neutron = _fip_steps([], unset, external)
+    assert [(c.operation, c.detail) for c in changes] == [
+        ("floatingips.create", "from network ext, on the VIP port when Neutron knows it")
+    ]
+    assert {"router:external": True} in neutron.asked
+    changes, address, _ = _fip_steps([], unset, external[:1])
+    assert (changes, address) == ([], None)  # served on its VIP, as CPO does
