@@ -19,9 +19,11 @@ prereqs: venv
 	@bash localstack/install.sh >/dev/null
 
 # The upstream managers the tests run beside lbcontroller (the sidecar test's neighbour):
-# aws-cloud-controller-manager from the Go module proxy, cached like kube-apiserver.
+# aws-cloud-controller-manager and openstack-cloud-controller-manager from the Go module
+# proxy, cached like kube-apiserver.
 prereqs-upstream: venv
 	@bash scripts/build-upstream-aws.sh >/dev/null
+	@bash scripts/build-upstream-openstack.sh >/dev/null
 
 # The container image, built with podman on a base image made locally (scripts/build-image.sh;
 # installs podman, runc and mmdebstrap if missing). Cached: rebuilt only when its sources change.

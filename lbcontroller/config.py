@@ -121,6 +121,12 @@ class OpenStackProvider(_ProviderBase):
     floating_network_id: str | None = None
     keep_floating_ip: bool = False
     delete_on_error: bool = True
+    upstream_cluster_name: str | None = Field(
+        default=None,
+        description="the --cluster-name of the openstack-cloud-controller-manager whose load "
+        "balancers are adopted (its kube_service_<cluster>_<namespace>_<name> names); "
+        "default: clusterName",
+    )
 
 
 ProviderConfig = Annotated[

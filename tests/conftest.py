@@ -12,6 +12,7 @@ import os
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -22,9 +23,10 @@ from lbcontroller.kube import KubeClient, NotFound, load_configuration
 from tests.helm.chart import Helm, HelmMissing, build_helm
 from tests.support.objects import Nodes
 from tests.support.upstream_aws import BUILD_SCRIPT as UPSTREAM_AWS_SCRIPT
+from tests.support.upstream_openstack import BUILD_SCRIPT as UPSTREAM_OPENSTACK_SCRIPT
 
 # Fixtures that need the local environment or a Go-built tool (`make prereqs`).
-NEEDS_SETUP = frozenset({"devenv", "helm", "image", "upstream_aws"})
+NEEDS_SETUP = frozenset({"devenv", "helm", "image", "upstream_aws", "upstream_openstack"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -123,10 +125,21 @@ def aws_endpoint(devenv: EnvState) -> str:
     return aws_backend_url(devenv, devenv.env.get("AWS_BACKEND", "moto"))
 
 
+def _upstream(script: Path, what: str) -> str:
+    """An upstream manager's binary, built (once) by its script; fails the test if it cannot."""
+    try:
+        return run_script(script)
+    except EnvError as exc:
+        pytest.fail(f"{what} could not be built: {exc}")
+
+
 @pytest.fixture(scope="session")
 def upstream_aws() -> str:
     """The upstream aws-cloud-controller-manager binary (scripts/build-upstream-aws.sh)."""
-    try:
-        return run_script(UPSTREAM_AWS_SCRIPT)
-    except EnvError as exc:
-        pytest.fail(f"aws-cloud-controller-manager could not be built: {exc}")
+    return _upstream(UPSTREAM_AWS_SCRIPT, "aws-cloud-controller-manager")
+
+
+@pytest.fixture(scope="session")
+def upstream_openstack() -> str:
+    """The upstream openstack-cloud-controller-manager (scripts/build-upstream-openstack.sh)."""
+    return _upstream(UPSTREAM_OPENSTACK_SCRIPT, "openstack-cloud-controller-manager")

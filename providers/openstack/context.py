@@ -39,6 +39,13 @@ class Settings:
     floating_network_id: str | None = None
     keep_floating_ip: bool = False
     delete_on_error: bool = True
+    upstream_cluster: str = ""  # cloud-provider-openstack's --cluster-name ("": `cluster`)
+    compatibility: str = "lbcontroller"  # whose defaults an unannotated Service gets
+
+    @property
+    def cpo_cluster(self) -> str:
+        """The cluster name in the names cloud-provider-openstack gave its load balancers."""
+        return self.upstream_cluster or self.cluster
 
     @classmethod
     def of(cls, config: OpenStackProvider, *, cluster: str) -> Settings:
@@ -50,6 +57,8 @@ class Settings:
             floating_network_id=config.floating_network_id,
             keep_floating_ip=config.keep_floating_ip,
             delete_on_error=config.delete_on_error,
+            upstream_cluster=config.upstream_cluster_name or cluster,
+            compatibility=config.compatibility,
         )
 
 

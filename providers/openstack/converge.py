@@ -1,19 +1,21 @@
 """The order of things for `ensure` / `plan` and for `update_backends`.
 
-Where it sits: the provider's verbs call `converge` (full) or `refresh_backends` (members only)
-with the desired load balancer and a `Journal` that applies the steps or only lists them; one
-code path decides both. `converge`: find ours (by tags), wait out PENDING_* (ERROR stops here,
-see `loadbalancer.ready`), recreate when a setting Octavia cannot change differs, else converge
-in place: the load balancer's name and tags, then per Service port the pool (with its members
-and monitor) before its listener, then our listeners and pools no port wants any more; last, the
-floating IP. Each part's current state is read just before its steps are decided, so a
-converged load balancer costs reads only and anything changed behind our back is put back.
-What a later write needs of an earlier one (a new load balancer's VIP, a new pool's id) is read
-from `Made` when that later step runs; a plan runs none.
+Where it sits: the provider's verbs call `converge` (full) or `refresh_backends` (members only) with
+the desired load balancer and a `Journal` that applies the steps or only lists them; one code path
+decides both. `converge`: find ours (by tags), wait out PENDING_* (ERROR stops here, see
+`loadbalancer.ready`), recreate when a setting Octavia cannot change differs, else converge in place
+(the load balancer cloud-provider-openstack made for a served Service included: its children are
+claimed by CPO's names and tags, see `claim`, then renamed and tagged as ours): the load balancer's
+name and tags, then per Service port the pool (with its members and monitor) before its listener,
+then our listeners and pools no port wants any more; last, the floating IP. Each part's current
+state is read just before its steps are decided, so a converged load balancer costs reads only and
+anything changed behind our back is put back. What a later write needs of an earlier one (a new load
+balancer's VIP, a new pool's id) is read from `Made` when that later step runs; a plan runs none.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +25,7 @@ from providers.openstack.api import JSON
 from providers.openstack.context import Context
 from providers.openstack.desired import Desired, Port
 from providers.openstack.loadbalancer import Lb, Vip
+from providers.openstack.upstream import Claim
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +42,18 @@ def converge(ctx: Context, want: Desired, *, journal: Journal) -> Callable[[], s
     """Create or converge (or plan) the load balancer of `want`; the address of its status,
     to ask once the journal has run."""
     made = Made()
-    found = loadbalancer.find(ctx, want.ref)
+    found, why = loadbalancer.find(ctx, want)
     for extra in found[1:]:  # left by a retried create
         journal.do(loadbalancer.delete(ctx, extra))
     lb = loadbalancer.ready(ctx, found[0], journal) if found else None
-    if lb is not None and loadbalancer.must_recreate(lb, want):
+    if lb is not None:
+        lb = dataclasses.replace(lb, upstream=found[0].upstream)
+        why = loadbalancer.must_recreate(lb, want)
+    if lb is not None and why:
         journal.do(loadbalancer.delete(ctx, lb))
         lb = None
     if lb is None:
-        journal.do([loadbalancer.create(ctx, want, made=made)])
+        journal.do([loadbalancer.create(ctx, want, made=made, why=why)])
     else:
         journal.do(loadbalancer.converge(ctx, lb, want))
         journal.do(_children(ctx, lb, want, made=made))
@@ -57,7 +63,15 @@ def converge(ctx: Context, want: Desired, *, journal: Journal) -> Callable[[], s
     return address or (lambda: Vip.now(vip, made).address)
 
 
-def _slots(ctx: Context, lb: Lb, want: Desired) -> tuple[list[Slot], list[JSON], list[JSON]]:
+def claim(lb: Lb, want: Desired) -> Claim:
+    """Which of `lb`'s children are ours: tagged so, or on the load balancer that
+    cloud-provider-openstack made for the Service, CPO's own."""
+    return Claim(want.tags, want.upstream if want.upstream.named(lb.name) else None)
+
+
+def _slots(
+    ctx: Context, lb: Lb, want: Desired, mark: Claim
+) -> tuple[list[Slot], list[JSON], list[JSON]]:
     """Each port's parts now (refusing, before any write, a part held by someone else); all
     listeners and pools."""
     mine = pools.monitors(ctx, want.tags)
@@ -65,16 +79,17 @@ def _slots(ctx: Context, lb: Lb, want: Desired) -> tuple[list[Slot], list[JSON],
     found_pools = pools.read(ctx, lb)
     out = []
     for port in want.ports:
-        listener = listeners.find(lb, found_listeners, want.tags, port)
-        pool = pools.find(found_pools, want.tags, port, listener)
-        monitor = None if pool is None else pools.monitor_of(lb, mine, pool)
+        listener = listeners.find(lb, found_listeners, mark, port)
+        pool = pools.find(found_pools, mark, port, listener)
+        monitor = None if pool is None else pools.monitor_of(ctx, lb, mine, pool, mark)
         out.append(Slot(port, listener, pool, monitor))
     return out, found_listeners, found_pools
 
 
 def _children(ctx: Context, lb: Lb, want: Desired, *, made: Made) -> list[Step]:
     """The steps that make the load balancer's children what `want` says."""
-    slots, found_listeners, found_pools = _slots(ctx, lb, want)
+    mark = claim(lb, want)
+    slots, found_listeners, found_pools = _slots(ctx, lb, want, mark)
     out: list[Step] = []
     for slot in slots:
         steps, pool_id = pools.steps(
@@ -84,8 +99,8 @@ def _children(ctx: Context, lb: Lb, want: Desired, *, made: Made) -> list[Step]:
         out += listeners.steps(ctx, lb, want, slot.port, slot.listener, pool_id=pool_id, made=made)
     kept_listeners = {str(s.listener["id"]) for s in slots if s.listener is not None}
     kept_pools = {str(s.pool["id"]) for s in slots if s.pool is not None}
-    out += listeners.unused(ctx, lb, found_listeners, want.tags, kept_listeners)
-    out += pools.unused(ctx, lb, found_pools, want.tags, kept_pools)
+    out += listeners.unused(ctx, lb, found_listeners, mark, kept_listeners)
+    out += pools.unused(ctx, lb, found_pools, mark, kept_pools)
     return out
 
 
@@ -98,7 +113,7 @@ def refresh_backends(ctx: Context, want: Desired, *, journal: Journal) -> None:
         return
     found = pools.read(ctx, lb)
     for port in want.ports:
-        pool = pools.find(found, want.tags, port, None)
+        pool = pools.find(found, Claim(want.tags), port, None)
         if pool is not None:
             current = members.read(ctx, pool["id"])
             journal.do(members.steps(ctx, lb, port, pool_id=pool["id"], current=current))

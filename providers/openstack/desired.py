@@ -5,7 +5,11 @@ Where it sits: the provider's verbs call `desired` with a validated spec and the
 settings; the resource modules compare the result with what they read. One listener, pool and
 health monitor per Service port and protocol (TCP and UDP side by side); members at each node's
 InternalIP and the port's NodePort, probed at the spec's health-check port (`monitor_port`:
-healthCheckNodePort with externalTrafficPolicy Local, else kube-proxy's 10256). The bodies
+healthCheckNodePort with externalTrafficPolicy Local, else kube-proxy's 10256). With
+`compatibility: upstream` the monitors are cloud-provider-openstack's: off unless the Service
+asks, and then TCP (UDP-CONNECT) on the members' own port, or HTTP on healthCheckNodePort for
+externalTrafficPolicy Local. sessionAffinity ClientIP is SOURCE_IP persistence on the pools, as
+upstream has it. `upstream` carries CPO's names for the Service (adoption). The bodies
 (`listener`, `pool`, `monitor`, each carrying the ownership tags) are sent one by one to an
 existing load balancer, or nested by `graph` into one create call (Octavia's "fully populated"
 load balancer).
@@ -18,13 +22,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from lbcontroller.naming import digest
-from lbcontroller.spec import HealthCheck, Listener, LoadBalancerRef, LoadBalancerSpec
+from lbcontroller.spec import (
+    KUBE_PROXY_HEALTH_PORT,
+    HealthCheck,
+    Listener,
+    LoadBalancerRef,
+    LoadBalancerSpec,
+)
 from providers.openstack.api import JSON
 from providers.openstack.context import Settings
 from providers.openstack.options import OpenStackOptions, options_of
 from providers.openstack.ownership import CREATED_WITH, ownership, tag
+from providers.openstack.upstream import Upstream
+
+UPSTREAM = "upstream"  # the `compatibility` whose defaults are cloud-provider-openstack's
+PERSISTENCE = {"None": None, "ClientIP": "SOURCE_IP"}  # sessionAffinity -> the pools'
 
 EVERYONE = frozenset({"0.0.0.0/0", "::/0"})
+CONNECT = {"TCP": "TCP", "UDP": "UDP-CONNECT"}  # a monitor that only connects, by protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +60,7 @@ class Port:
     pool_protocol: str  # immutable in Octavia: a change replaces the pool
     listener: Mapping[str, Any]  # the listener's settings that may change in place
     lb_algorithm: str
+    persistence: str | None  # the pool's session persistence type (SOURCE_IP) or none
     monitor: Monitor | None
     members: tuple[JSON, ...]  # the batch update's list, in address order
 
@@ -68,6 +84,7 @@ class Desired:
     ports: tuple[Port, ...]
     floating: Floating | None  # None: internal
     ip_mode: str  # the ingress' ipMode: Proxy with PROXY protocol, else VIP
+    upstream: Upstream  # cloud-provider-openstack's names for it (adoption)
 
     @property
     def name(self) -> str:
@@ -90,10 +107,20 @@ def desired(spec: LoadBalancerSpec[Any], settings: Settings) -> Desired:
         ref=spec.ref,
         tags=ownership(spec.ref),
         placement=_placement(spec, options, settings),
-        ports=tuple(_port(spec, options, listener) for listener in spec.listeners),
+        ports=tuple(_port(spec, options, settings, listener) for listener in spec.listeners),
         floating=None if options.internal else _floating(spec, options, settings),
         ip_mode="Proxy" if proxied else "VIP",
+        upstream=Upstream.of(spec.ref, settings.cpo_cluster, options.load_balancer_id),
     )
+
+
+def monitor_enabled(options: OpenStackOptions, settings: Settings) -> bool:
+    """Whether the pools get health monitors: as annotated, else on (lbcontroller's default)
+    or off (cloud-provider-openstack's `create-monitor` default, with `compatibility:
+    upstream`)."""
+    if options.monitor.enabled is not None:
+        return options.monitor.enabled
+    return settings.compatibility != UPSTREAM
 
 
 def _placement(
@@ -130,8 +157,13 @@ def allowed_cidrs(source_ranges: tuple[str, ...]) -> list[str] | None:
     return sorted(r for r in source_ranges if ":" not in r)
 
 
-def _port(spec: LoadBalancerSpec[Any], options: OpenStackOptions, listener: Listener) -> Port:
-    monitor = _monitor(spec.health_check, options) if options.monitor.enabled else None
+def _port(
+    spec: LoadBalancerSpec[Any], options: OpenStackOptions, settings: Settings, listener: Listener
+) -> Port:
+    check = None
+    if monitor_enabled(options, settings):
+        check = _check(spec.health_check, listener, settings)
+    monitor = None if check is None else _monitor(check, options)
     return Port(
         name=f"{spec.ref.name}-{listener.protocol.lower()}-{listener.port}",
         protocol=listener.protocol,
@@ -143,11 +175,19 @@ def _port(spec: LoadBalancerSpec[Any], options: OpenStackOptions, listener: List
             **options.timeouts,
         },
         lb_algorithm=options.lb_method,
+        persistence=PERSISTENCE[spec.session_affinity],
         monitor=monitor,
-        members=_members(
-            spec, listener.target_port, None if monitor is None else spec.health_check
-        ),
+        members=_members(spec, listener.target_port, check),
     )
+
+
+def _check(check: HealthCheck, listener: Listener, settings: Settings) -> HealthCheck | None:
+    """What the port's monitor probes (members' `monitor_port`: the probe's port, or None for
+    the member's own). Upstream's: HTTP on healthCheckNodePort for externalTrafficPolicy
+    Local, else a connect to the member's port."""
+    if settings.compatibility != UPSTREAM or check.port != KUBE_PROXY_HEALTH_PORT:
+        return check
+    return HealthCheck(protocol=listener.protocol, port=0, path=None)
 
 
 def _monitor(check: HealthCheck, options: OpenStackOptions) -> Monitor:
@@ -159,7 +199,7 @@ def _monitor(check: HealthCheck, options: OpenStackOptions) -> Monitor:
         "max_retries_down": m.max_retries_down,
     }
     if check.protocol != "HTTP":
-        return Monitor(type="TCP", settings=timing)
+        return Monitor(type=CONNECT[check.protocol], settings=timing)
     http = {"url_path": check.path or "/", "http_method": "GET", "expected_codes": "200"}
     return Monitor(type="HTTP", settings=timing | http)
 
@@ -167,7 +207,7 @@ def _monitor(check: HealthCheck, options: OpenStackOptions) -> Monitor:
 def _members(
     spec: LoadBalancerSpec[Any], node_port: int, check: HealthCheck | None
 ) -> tuple[JSON, ...]:
-    probe = {} if check is None else {"monitor_port": check.port}
+    probe = {} if check is None or not check.port else {"monitor_port": check.port}
     found = sorted((b.address, b.node) for b in spec.backends if b.address)
     return tuple(
         {"name": node, "address": address, "protocol_port": node_port, **probe}
@@ -184,9 +224,20 @@ def listener(want: Desired, port: Port) -> JSON:
     return _named(want, port, protocol=port.protocol, protocol_port=port.port, **port.listener)
 
 
+def persistence(port: Port) -> JSON | None:
+    """The pool's session_persistence field."""
+    return None if port.persistence is None else {"type": port.persistence}
+
+
 def pool(want: Desired, port: Port) -> JSON:
     """A pool without members or monitor."""
-    return _named(want, port, protocol=port.pool_protocol, lb_algorithm=port.lb_algorithm)
+    return _named(
+        want,
+        port,
+        protocol=port.pool_protocol,
+        lb_algorithm=port.lb_algorithm,
+        session_persistence=persistence(port),
+    )
 
 
 def monitor(want: Desired, port: Port) -> JSON:

@@ -12,6 +12,7 @@ with a warning: no call could do better, and trying would fail on every sync.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -24,6 +25,7 @@ from providers.openstack.context import Context
 from providers.openstack.desired import Desired, Floating
 from providers.openstack.loadbalancer import Vip
 from providers.openstack.ownership import KEEP, floating_mark, floating_marks
+from providers.openstack.upstream import on_vip
 
 log = logging.getLogger(__name__)
 PATH = "/floatingips"
@@ -62,24 +64,56 @@ def steps(
     internal). Ours that are not it (internal now, a requested IP, another network) go."""
     mine = ours(ctx, want.ref)
     floating = want.floating
+    if floating and not (mine or floating.requested) and vip and want.upstream.served:
+        mine = _upstream(ctx, want, vip)
     target = None if floating is None else _target(ctx, floating, mine)
     out = [release(ctx, fip) for fip in mine if target is None or fip["id"] != target["id"]]
     if floating is None:
         return out, None
     if target is None:
-        out.append(_create(ctx, want, floating, vip, made))
+        network = floating.network_id or _external(ctx, want)
+        if network is None:
+            return out, None  # cloud-provider-openstack's forced internal
+        out.append(_create(ctx, want, dataclasses.replace(floating, network_id=network), vip, made))
         return out, lambda: made.get(ADDRESS)
-    out += _attach(ctx, want.ref, floating, target, vip, made)
+    claimed = target["id"] in {fip["id"] for fip in mine}
+    out += _attach(ctx, want.ref, floating, target, vip, made, claimed=claimed)
     address = str(target["floating_ip_address"])
     return out, lambda: address
+
+
+def _upstream(ctx: Context, want: Desired, vip: Vip) -> list[JSON]:
+    """The floating IP cloud-provider-openstack made for the Service on its VIP (adopted: it
+    gets our mark, and its address stays)."""
+    return [fip for fip in on_vip(ctx, vip.port_id) if want.upstream.fip(fip, want.ref)]
 
 
 def _target(ctx: Context, floating: Floating, mine: list[JSON]) -> JSON | None:
     """The requested IP, else ours on the wanted network (None: one is to be made)."""
     if floating.requested:
         return _requested(ctx, floating.requested)
-    here = (fip for fip in mine if fip["floating_network_id"] == floating.network_id)
+    wanted = (
+        {floating.network_id}
+        if floating.network_id
+        else {fip["floating_network_id"] for fip in mine}
+    )
+    here = (fip for fip in mine if fip["floating_network_id"] in wanted)
     return next(here, None)
+
+
+def _external(ctx: Context, want: Desired) -> str | None:
+    """With no floating network configured (`compatibility: upstream` only, see `validate`):
+    cloud-provider-openstack's choice, the first external network with a subnet; with none, the
+    load balancer is served on its VIP, as CPO does (a warning)."""
+    found = ctx.api.list("networks.list", NEUTRON, "/networks", {"router:external": True})
+    network = next((str(net["id"]) for net in found if net.get("subnets")), None)
+    if network is None:
+        log.warning(
+            "%s: no floating network configured and no external network found: served on its "
+            "VIP, as cloud-provider-openstack does",
+            want.ref.service_key,
+        )
+    return network
 
 
 def _requested(ctx: Context, address: str) -> JSON:
@@ -132,11 +166,18 @@ def _create(ctx: Context, want: Desired, floating: Floating, vip: Vip | None, ma
 
 
 def _attach(
-    ctx: Context, ref: LoadBalancerRef, floating: Floating, fip: JSON, vip: Vip | None, made: Made
+    ctx: Context,
+    ref: LoadBalancerRef,
+    floating: Floating,
+    fip: JSON,
+    vip: Vip | None,
+    made: Made,
+    *,
+    claimed: bool,
 ) -> list[Step]:
-    """Point `fip` at the VIP port (and, for ours, keep its mark up to date)."""
+    """Point `fip` at the VIP port (and, for ours, `claimed`, keep its mark up to date)."""
     fields: JSON = {}
-    mine = fip.get("description") in floating_marks(ref)
+    mine = claimed
     mark = floating_mark(ref, keep=floating.keep)
     if mine and fip["description"] != mark:
         fields["description"] = mark

@@ -19,8 +19,8 @@ from providers.openstack.api import JSON, OCTAVIA
 from providers.openstack.context import Context
 from providers.openstack.desired import Desired, Port
 from providers.openstack.loadbalancer import Lb
-from providers.openstack.ownership import ours, tagged
 from providers.openstack.steps import LISTENER, Id
+from providers.openstack.upstream import Claim
 
 
 def read(ctx: Context, lb: Lb) -> list[JSON]:
@@ -28,12 +28,12 @@ def read(ctx: Context, lb: Lb) -> list[JSON]:
     return ctx.api.list("listeners.list", OCTAVIA, "/lbaas/listeners", {"loadbalancer_id": lb.id})
 
 
-def find(lb: Lb, listeners: Iterable[JSON], tags: tuple[str, ...], port: Port) -> JSON | None:
-    """Our listener on the port's protocol and number."""
+def find(lb: Lb, listeners: Iterable[JSON], mark: Claim, port: Port) -> JSON | None:
+    """Our listener on the port's protocol and number (`mark` tells ours)."""
     for item in listeners:
         if (item["protocol"], item["protocol_port"]) != (port.protocol, port.port):
             continue
-        if not tagged(item, tags):
+        if not mark(item):
             raise PermanentError(
                 f"{port.protocol} port {port.port} of load balancer {lb.label} is "
                 f"taken by listener {item['id']}, which lacks lbcontroller's ownership tags"
@@ -66,11 +66,11 @@ def steps(
 
 
 def unused(
-    ctx: Context, lb: Lb, listeners: Iterable[JSON], tags: tuple[str, ...], kept: set[str]
+    ctx: Context, lb: Lb, listeners: Iterable[JSON], mark: Claim, kept: set[str]
 ) -> list[Step]:
     """Delete our listeners that no Service port wants any more."""
     return [
         LISTENER.delete(ctx, lb, item, detail="no Service port wants it")
-        for item in ours(listeners, tags)
+        for item in mark.all(listeners)
         if item["id"] not in kept
     ]

@@ -2,22 +2,25 @@
 the steps that create, converge and delete it.
 
 Where it sits: `converge` finds ours (`find`: by tags; a same-named one without them stops the
-Service with a PermanentError), `ready`s it, and takes its steps: `create` (one call for the
-whole graph: listeners, pools, members and monitors), `converge` (name and tags) or, when
-`must_recreate` (a setting Octavia cannot change differs from the one recorded in a tag at
-creation), `delete` then `create`. `teardown` deletes with `delete` too. Every write's run to
-the load balancer or a child of it (`steps.write`) then waits until it is ACTIVE again
-(`settle`: Octavia answers the next change with 409 meanwhile). Waits poll about 1 s x 1.2^n
-(`Patience`) and, past their budget, raise RetryAfter. A load balancer in ERROR stops the run
-with `LoadBalancerFailed` (a Warning Event); with deleteOnError (the default) it is first
-deleted with its children, so the next sync creates it anew.
+Service with a PermanentError; for a Service already served, none of ours: the one
+cloud-provider-openstack made, see `upstream`), `ready`s it, and takes its steps: `create` (one call
+for the whole graph: listeners, pools, members and monitors), `converge` (name and tags) or, when
+`must_recreate` (a setting Octavia cannot change differs from the one recorded in a tag at creation,
+or on CPO's load balancer from the one it has), `delete` then `create`. CPO's is taken over in place
+by `converge` (an `adopt`: our tags added, its name, VIP and id kept). `teardown` deletes with
+`delete` too. Every write's run to the load balancer or a child of it (`steps.write`) then waits
+until it is ACTIVE again (`settle`: Octavia answers the next change with 409 meanwhile). Waits poll
+about 1 s x 1.2^n (`Patience`) and, past their budget, raise RetryAfter. A load balancer in ERROR
+stops the run with `LoadBalancerFailed` (a Warning Event); with deleteOnError (the default) it is
+first deleted with its children, so the next sync creates it anew.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import NoReturn
 
 from lbcontroller.errors import PermanentError, RetryAfter
@@ -28,8 +31,11 @@ from providers.openstack.api import JSON, LOADBALANCERS, OCTAVIA
 from providers.openstack.context import Context
 from providers.openstack.desired import Desired, graph
 from providers.openstack.ownership import CREATED_WITH, ownership, tag, value_of
+from providers.openstack.upstream import ORIGIN, Upstream, by_id
+from providers.openstack.upstream import find as find_upstream
 
 KIND = "load-balancer"
+PLACEMENT = ("vip_subnet_id", "vip_network_id", "vip_address", "flavor_id", "availability_zone")
 
 
 class LoadBalancerFailed(Exception):
@@ -70,6 +76,8 @@ class Lb:
     tags: frozenset[str]
     vip: Vip
     created: str = ""
+    placement: Mapping[str, str] = field(default_factory=dict)  # where Octavia put it
+    upstream: bool = False  # cloud-provider-openstack's, not yet ours
 
     @classmethod
     def of(cls, body: JSON) -> Lb:
@@ -83,6 +91,7 @@ class Lb:
             tags=frozenset(body.get("tags") or ()),
             vip=vip,
             created=body.get("created_at") or "",
+            placement={key: str(body[key]) for key in PLACEMENT if body.get(key)},
         )
 
     @property
@@ -103,19 +112,36 @@ def ours(ctx: Context, ref: LoadBalancerRef) -> list[Lb]:
     return sorted((Lb.of(item) for item in found), key=lambda lb: (lb.created, lb.id))
 
 
-def find(ctx: Context, ref: LoadBalancerRef) -> list[Lb]:
-    """`ref`'s load balancers, oldest first (more than one: a retried create left duplicates);
-    none, after checking that no load balancer without our tags holds the name."""
+def find(ctx: Context, want: Desired) -> tuple[list[Lb], str]:
+    """`want`'s load balancers, oldest first (more than one: a retried create left
+    duplicates); else, for a Service already served, the one cloud-provider-openstack made for
+    it (`Lb.upstream`); else none, after checking that no load balancer without our tags holds
+    our name, with why one under CPO's names is not taken (to say so on the create)."""
+    ref = want.ref
     found = ours(ctx, ref)
-    if not found:
-        same = ctx.api.list("loadbalancers.list", OCTAVIA, LOADBALANCERS, {"name": ref.name})
-        if same:
-            raise PermanentError(
-                f"load balancer name {ref.name} is taken by {same[0]['id']}, which lacks "
-                f"lbcontroller's ownership tags for {ref.service_key} in cluster {ref.cluster}; "
-                "it is never modified or deleted: rename or delete it"
-            )
-    return found
+    if found:
+        _annotated(ctx, want.upstream, found)
+        return found, ""
+    why = ""
+    if want.upstream.served:
+        made, why = find_upstream(ctx, want.upstream)
+        if made is not None:
+            return [dataclasses.replace(Lb.of(made), upstream=True)], ""
+    same = ctx.api.list("loadbalancers.list", OCTAVIA, LOADBALANCERS, {"name": ref.name})
+    if same:
+        raise PermanentError(
+            f"load balancer name {ref.name} is taken by {same[0]['id']}, which lacks "
+            f"lbcontroller's ownership tags for {ref.service_key} in cluster {ref.cluster}; "
+            "it is never modified or deleted: rename or delete it"
+        )
+    return [], why
+
+
+def _annotated(ctx: Context, upstream: Upstream, found: list[Lb]) -> None:
+    """Refuse a load-balancer-id annotation naming another load balancer that exists."""
+    if upstream.lb_id is None or upstream.lb_id in {lb.id for lb in found}:
+        return
+    by_id(ctx, upstream)  # raises when it exists and is not this Service's
 
 
 def fetch(ctx: Context, lb_id: str) -> Lb | None:
@@ -169,20 +195,29 @@ def settle(ctx: Context, lb: Lb) -> None:
         raise RuntimeError(f"load balancer {lb.label} was deleted behind our back")
 
 
-def must_recreate(lb: Lb, want: Desired) -> bool:
-    """Whether a setting Octavia cannot change differs from the one `lb` was created with."""
+def must_recreate(lb: Lb, want: Desired) -> str:
+    """Why `lb` must be made anew ("": it need not): a setting Octavia cannot change differs
+    from the one it was created with (recorded in a tag), or, on cloud-provider-openstack's,
+    from the one it has."""
+    if lb.upstream:
+        moved = [k for k, v in want.placement.items() if lb.placement.get(k) != v]
+        if not moved:
+            return ""
+        changes = ", ".join(f"{k} {lb.placement.get(k)} -> {want.placement[k]}" for k in moved)
+        return f"replaces {lb.label}, {ORIGIN}'s, which cannot be adopted in place: {changes}"
     recorded = value_of(lb.tags, CREATED_WITH)
-    return recorded is not None and tag(CREATED_WITH, recorded) != want.created_with
+    if recorded is not None and tag(CREATED_WITH, recorded) != want.created_with:
+        return f"replaces {lb.label}: a setting Octavia cannot change differs"
+    return ""
 
 
-def create(ctx: Context, want: Desired, *, made: Made) -> Step:
+def create(ctx: Context, want: Desired, *, made: Made, why: str = "") -> Step:
     """Create the whole load balancer in one call and wait until it is ACTIVE; its VIP goes
-    into `made`."""
+    into `made`. `why`: why one cloud-provider-openstack made is not taken over instead."""
     detail = ", ".join(f"{key}={value}" for key, value in sorted(want.placement.items()))
     ports = ", ".join(f"{p.protocol}/{p.port}" for p in want.ports)
-    change = PlannedChange(
-        "create", KIND, want.name, "loadbalancers.create", f"{detail}; ports: {ports}"
-    )
+    detail = f"{detail}; ports: {ports}" + (f"; {why}" if why else "")
+    change = PlannedChange("create", KIND, want.name, "loadbalancers.create", detail)
 
     def run() -> None:
         body = {"loadbalancer": graph(want)}
@@ -196,13 +231,18 @@ def create(ctx: Context, want: Desired, *, made: Made) -> Step:
 
 
 def converge(ctx: Context, lb: Lb, want: Desired) -> list[Step]:
-    """Put back the name and our tags (other tags stay)."""
+    """Put back the name and our tags (other tags stay); cloud-provider-openstack's load
+    balancer keeps its name, and gets our tags as an `adopt`."""
     wanted = {*want.tags, want.created_with}
-    if lb.name == want.name and wanted <= lb.tags:
+    name = lb.name if want.upstream.named(lb.name) else want.name
+    if lb.name == name and wanted <= lb.tags:
         return []
     stale = {t for t in lb.tags if value_of((t,), CREATED_WITH) is not None}
-    body = {"loadbalancer": {"name": want.name, "tags": sorted((lb.tags - stale) | wanted)}}
-    change = PlannedChange("update", KIND, want.name, "loadbalancers.update", "name and tags")
+    body = {"loadbalancer": {"name": name, "tags": sorted((lb.tags - stale) | wanted)}}
+    change = PlannedChange("update", KIND, name, "loadbalancers.update", "name and tags")
+    if lb.upstream:
+        detail = f"made by {ORIGIN}, kept in place: VIP {lb.vip.address}, id {lb.id}"
+        change = dataclasses.replace(change, action="adopt", detail=detail)
 
     def run() -> None:
         ctx.api.write(change.operation, OCTAVIA, "PUT", f"{LOADBALANCERS}/{lb.id}", body)

@@ -43,11 +43,13 @@ FLAVOR_ID = P + "flavor-id"
 AVAILABILITY_ZONE = P + "availability-zone"
 NODE_SELECTOR = P + "node-selector"
 X_FORWARDED_FOR = P + "x-forwarded-for"  # only "false" is accepted
+# Written by cloud-provider-openstack on every Service it served: the load balancer's id (taken
+# over in place when it is the one CPO made for this Service; see `upstream`).
+LOAD_BALANCER_ID = P + "load-balancer-id"
 
 # cloud-provider-openstack's, refused here: silently ignoring them would build something else.
 UNSUPPORTED = (
     P + "default-tls-container-ref",
-    P + "load-balancer-id",
     P + "port-id",
     P + "member-subnet-id",
     P + "floating-subnet",
@@ -72,9 +74,9 @@ TIMEOUTS = {
 
 @dataclass(frozen=True, slots=True)
 class MonitorSettings:
-    """The pools' health monitor; the defaults are cloud-provider-openstack's."""
+    """The pools' health monitor; the timings' defaults are cloud-provider-openstack's."""
 
-    enabled: bool = True
+    enabled: bool | None = None  # None: the provider's default (see `desired.monitor_enabled`)
     delay: int = 5  # seconds between probes
     timeout: int = 3  # seconds a probe may take
     max_retries: int = 1  # successes before a member is ONLINE
@@ -98,6 +100,7 @@ class OpenStackOptions:
     monitor: MonitorSettings = MonitorSettings()
     flavor_id: str | None = None
     availability_zone: str | None = None
+    load_balancer_id: str | None = None  # the one CPO made for this Service
 
 
 def parse_options(annotations: Mapping[str, str]) -> OpenStackOptions:
@@ -117,6 +120,7 @@ def parse_options(annotations: Mapping[str, str]) -> OpenStackOptions:
         monitor=_monitor(annotations),
         flavor_id=_id(annotations, FLAVOR_ID),
         availability_zone=_id(annotations, AVAILABILITY_ZONE),
+        load_balancer_id=_id(annotations, LOAD_BALANCER_ID),
     )
     if options.internal and options.floating_network_id is not None:
         raise InvalidAnnotation(
@@ -186,7 +190,7 @@ def _timeouts(annotations: Mapping[str, str]) -> dict[str, int]:
 def _monitor(annotations: Mapping[str, str]) -> MonitorSettings:
     ccm = MonitorSettings()
     monitor = MonitorSettings(
-        enabled=ann.get_bool(annotations, ENABLE_MONITOR, default=True),
+        enabled=_optional_bool(annotations, ENABLE_MONITOR),
         delay=_int(annotations, MONITOR_DELAY, ccm.delay, 1, 3600),
         timeout=_int(annotations, MONITOR_TIMEOUT, ccm.timeout, 1, 3600),
         max_retries=_int(annotations, MONITOR_MAX_RETRIES, ccm.max_retries, 1, 10),

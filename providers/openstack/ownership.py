@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from lbcontroller.naming import lb_name
 from lbcontroller.provider import OwnedLoadBalancer
 from lbcontroller.spec import LoadBalancerRef
 from providers.openstack.api import JSON, LOADBALANCERS, OCTAVIA
@@ -41,13 +42,15 @@ def value_of(tags: Iterable[str], key: str) -> str | None:
     return next((t.removeprefix(prefix) for t in tags if t.startswith(prefix)), None)
 
 
-def ref_from(tags: Iterable[str], *, cluster: str, name: str) -> LoadBalancerRef | None:
-    """The ref of a load balancer of `cluster` tagged for a Service (None: not ours)."""
+def ref_from(tags: Iterable[str], *, cluster: str) -> LoadBalancerRef | None:
+    """The ref of a load balancer of `cluster` tagged for a Service (None: not ours); its name
+    is the one we give the Service's load balancer (an adopted one keeps upstream's own)."""
     tags = tuple(tags)
     service = value_of(tags, SERVICE)
     if value_of(tags, CLUSTER) != cluster or service is None or "/" not in service:
         return None
     namespace, _, svc = service.partition("/")
+    name = lb_name(cluster, namespace, svc)
     return LoadBalancerRef(cluster=cluster, namespace=namespace, service=svc, name=name)
 
 
@@ -81,7 +84,7 @@ def owned(ctx: Context) -> list[OwnedLoadBalancer]:
     )
     out = []
     for item in found:
-        ref = ref_from(item.get("tags") or (), cluster=cluster, name=item.get("name") or "")
+        ref = ref_from(item.get("tags") or (), cluster=cluster)
         if ref is not None:
             out.append(OwnedLoadBalancer(ref=ref, cloud_id=item["id"]))
     return sorted(out, key=lambda lb: (lb.ref.service_key, lb.cloud_id))

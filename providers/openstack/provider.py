@@ -19,7 +19,7 @@ from lbcontroller.model import Ingress
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
 from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec
 from lbcontroller.steps import Journal
-from providers.openstack import converge, ownership, teardown
+from providers.openstack import converge, ownership, teardown, upstream
 from providers.openstack.context import Context
 from providers.openstack.desired import desired
 from providers.openstack.loadbalancer import LoadBalancerFailed
@@ -77,8 +77,10 @@ class OpenStackLoadBalancers:
         return tuple(journal.changes)
 
     def list_owned(self) -> Sequence[OwnedLoadBalancer]:
-        """Every load balancer tagged as this cluster's."""
-        return ownership.owned(self.ctx)
+        """Every load balancer tagged as this cluster's, and those cloud-provider-openstack made
+        in it that nobody adopted yet."""
+        found = [*ownership.owned(self.ctx), *upstream.owned(self.ctx)]
+        return sorted(found, key=lambda lb: (lb.ref.service_key, lb.cloud_id))
 
     def parse_options(self, annotations: Mapping[str, str]) -> OpenStackOptions:
         """The Service's OpenStack annotations as typed options (pure; InvalidAnnotation)."""

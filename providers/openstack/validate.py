@@ -13,7 +13,7 @@ from typing import Any
 from lbcontroller.errors import PermanentError, Unsupported
 from lbcontroller.spec import IPV4, KUBE_PROXY_HEALTH_PORT, LoadBalancerSpec, check_families
 from providers.openstack.context import Settings
-from providers.openstack.desired import allowed_cidrs
+from providers.openstack.desired import UPSTREAM, allowed_cidrs, monitor_enabled
 from providers.openstack.options import (
     ENABLE_MONITOR,
     FLOATING_NETWORK_ID,
@@ -45,16 +45,19 @@ def validate(spec: LoadBalancerSpec[Any], settings: Settings) -> None:
             field=f"metadata.annotations[{SUBNET_ID}]",
         )
     floating = options.floating_network_id or settings.floating_network_id
-    if not (options.internal or spec.requested_ip or floating):
+    discovered = settings.compatibility == UPSTREAM  # as CPO: found, or served on the VIP
+    if not (options.internal or spec.requested_ip or floating or discovered):
         raise PermanentError(
             f"no floating network for an external load balancer: set floatingNetworkId in the "
             f"provider's config or {FLOATING_NETWORK_ID}, or make it internal ({INTERNAL})",
             field=f"metadata.annotations[{FLOATING_NETWORK_ID}]",
         )
-    if not options.monitor.enabled and spec.health_check.port != KUBE_PROXY_HEALTH_PORT:
+    unprobed = not monitor_enabled(options, settings) and settings.compatibility != UPSTREAM
+    if unprobed and spec.health_check.port != KUBE_PROXY_HEALTH_PORT:
         raise Unsupported(
             f"{ENABLE_MONITOR}: false with externalTrafficPolicy Local: only the health "
-            "monitor keeps traffic off nodes without a ready endpoint",
+            "monitor keeps traffic off nodes without a ready endpoint (cloud-provider-"
+            "openstack builds it unprobed: `compatibility: upstream` does too)",
             field=f"metadata.annotations[{ENABLE_MONITOR}]",
         )
 

@@ -153,3 +153,20 @@ def test_floating_network_change_moves_our_ip(
     finally:
         provider.ensure_deleted(spec.ref)  # its floating IP first: the network can go then
         admin.network.delete_network(network.id)
+
+
+def test_without_a_floating_network_upstream_compatibility_finds_the_external_one(
+    os_env: dict[str, str], cluster: str, conn: Any, metrics: Metrics
+) -> None:
+    # cloud-provider-openstack's choice when none is configured: the first external network with
+    # a subnet (the devenv's public one); with none it would serve the Service on its VIP
+    provider = make_provider(
+        os_env, cluster=cluster, metrics=metrics, compatibility="upstream", floating_network_id=None
+    )
+    spec = spec_for(provider, service(ports=TCP_UDP))
+    address = provider.ensure(spec).ingress[0].ip
+    (fip,) = views.marked_ips(conn, spec.ref)
+    external = [n.id for n in conn.network.networks(is_router_external=True) if n.subnet_ids]
+    assert (fip.floating_ip_address, fip.floating_network_id) == (address, external[0])
+    provider.ensure_deleted(spec.ref)
+    assert views.floating_ips(conn, str(address)) == []
