@@ -25,7 +25,7 @@ BS_PROTOCOLS = {"HTTP", "HTTPS", "HTTP2", "TCP", "SSL", "UDP", "GRPC", "H2C", "U
 PASSTHROUGH = {"EXTERNAL", "INTERNAL"}
 
 
-def _users(st: State, collection: str, refers: str, link: str) -> str | None:
+def users_of(st: State, collection: str, refers: str, link: str) -> str | None:
     """The path of the first resource whose field (dotted, lists fan out) holds link."""
     head, _, rest = refers.partition(".")
     for ref, resource in st.each(collection):
@@ -76,7 +76,7 @@ class HealthChecks(Collection):
         return res
 
     def check_delete(self, st: State, ref: Ref, current: JSON) -> None:
-        user = _users(st, "backendServices", "healthChecks", st.links.of(ref))
+        user = users_of(st, "backendServices", "healthChecks", st.links.of(ref))
         if user:
             raise in_use(ref.path, user)
 
@@ -133,7 +133,7 @@ class BackendServices(Collection):
             value, field="healthChecks", project=call.project, collections=("healthChecks",)
         )
         st.require(ref)
-        if ref.scope != call.scope:
+        if ref.scope not in (call.scope, "global"):  # passthrough services take global ones too
             raise invalid(f"Invalid value for field 'resource.healthChecks': '{value}'.")
         return st.links.of(ref)
 
@@ -161,7 +161,7 @@ class BackendServices(Collection):
         return out
 
     def check_delete(self, st: State, ref: Ref, current: JSON) -> None:
-        user = _users(st, "forwardingRules", "backendService", st.links.of(ref))
+        user = users_of(st, "forwardingRules", "backendService", st.links.of(ref))
         if user:
             raise in_use(ref.path, user)
 
@@ -256,7 +256,7 @@ class InstanceGroups(Collection):
         return [dict(p) for p in ports]
 
     def check_delete(self, st: State, ref: Ref, current: JSON) -> None:
-        user = _users(st, "backendServices", "backends.group", st.links.of(ref))
+        user = users_of(st, "backendServices", "backends.group", st.links.of(ref))
         if user:
             raise in_use(ref.path, user)
 

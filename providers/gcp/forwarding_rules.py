@@ -47,6 +47,8 @@ def wanted(d: Desired, rule: Rule, *, ip: str) -> compute_v1.ForwardingRule:
         out.ports = list(rule.ports)
     else:
         out.all_ports = True
+    if not d.internal:
+        out.network_tier = d.tier
     if d.internal:
         out.network = d.where.network
         if d.subnetwork:
@@ -72,6 +74,7 @@ def _matches(current: compute_v1.ForwardingRule, want: compute_v1.ForwardingRule
         and path(current.backend_service) == path(want.backend_service)
         and _span(current) == _span(want)
         and current.allow_global_access == want.allow_global_access
+        and (current.network_tier or "PREMIUM") == (want.network_tier or "PREMIUM")
     )
     return same and (not want.subnetwork or path(current.subnetwork) == path(want.subnetwork))
 
@@ -101,7 +104,7 @@ def teardown(
 
 def _create(ctx: Context, d: Desired, want: compute_v1.ForwardingRule) -> Step:
     ports = ",".join(want.ports) or "all ports"
-    detail = f"{want.I_p_protocol} {ports} on {want.I_p_address}"
+    detail = "; ".join(filter(None, (f"{want.I_p_protocol} {ports} on {want.I_p_address}", d.note)))
     change = PlannedChange("create", KIND, want.name, "forwardingRules.insert", detail)
     chosen = f"metadata.annotations[{ADDRESSES}]" if d.user_address else None
     field = "spec.loadBalancerIP" if d.requested_ip else chosen

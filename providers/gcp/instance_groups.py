@@ -53,7 +53,8 @@ def _claimed(ctx: Context, zone: str, d: Desired) -> Group:
     found = ctx.api.get(ctx.instance_groups(zone), d.names.group)
     if found is None:
         return Group(exists=False, members=frozenset())
-    Mark(cluster=d.mark.cluster).check(found, KIND)
+    if not (d.names.upstream_group and not found.description):  # upstream's carry none
+        Mark(cluster=d.mark.cluster).check(found, KIND)
     if not found.size:
         return Group(exists=True, members=frozenset())
     return Group(exists=True, members=members(ctx, zone=zone, group=d.names.group) or frozenset())

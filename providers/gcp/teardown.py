@@ -5,7 +5,9 @@ rules go first (they hold the address and the backend service), then the backend
 health check, the cluster's groups it named (each only when no other backend service uses it:
 the API refuses that, and the refusal is success here), the firewall rules and our address. A
 user-reserved address is never ours, so never deleted; anything same-named without our mark
-is left alone. Absent counts as done.
+is left alone. Absent counts as done. Then what cloud-provider-gcp made for the Service, if
+anything (`adoption.leftovers`): its rule, target pool or backend service, health checks,
+firewalls and address, the cluster's shared ones only when no longer used.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from lbcontroller.spec import LoadBalancerRef
 from lbcontroller.steps import Step
 from providers.gcp import (
     address,
+    adoption,
     backend_service,
     firewalls,
     forwarding_rules,
@@ -28,6 +31,7 @@ from providers.gcp.context import Collection, Context
 from providers.gcp.desired import Names
 from providers.gcp.ownership import Mark
 from providers.gcp.steps import delete
+from providers.gcp.upstream import names_for, tied
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,7 @@ def _named(
 
 def steps(ctx: Context, ref: LoadBalancerRef) -> list[Step]:
     """Read what is there (ours only) and return its deletion, in dependency order."""
-    names, mark = Names.of(ref), Mark.of(ref)
+    names, mark = Names.of(ref, ctx.where), Mark.of(ref)
     out = _named(
         ctx, ctx.forwarding_rules, forwarding_rules.names_of(names), mark, forwarding_rules.KIND
     )
@@ -72,4 +76,16 @@ def steps(ctx: Context, ref: LoadBalancerRef) -> list[Step]:
     out += [instance_groups.retirement(ctx, zone=zone, group=names.group) for zone in sorted(zones)]
     out += _named(ctx, ctx.firewalls, firewalls.names_of(names), mark, firewalls.KIND)
     out += _single(ctx, ctx.addresses, names.lb, mark, address.KIND)
-    return out
+    return out + _upstream(ctx, ref)
+
+
+def _upstream(ctx: Context, ref: LoadBalancerRef) -> list[Step]:
+    """What cloud-provider-gcp made for the Service, when the ref carries its UID."""
+    theirs = names_for(ref, ctx.where)
+    if theirs is None:
+        return []
+    rule = ctx.api.get(ctx.forwarding_rules, theirs.lb)
+    out = []
+    if rule is not None and tied(rule.description, ref.service_key):
+        out.append(delete(ctx.api, ctx.forwarding_rules, theirs.lb, label=forwarding_rules.KIND))
+    return out + adoption.leftovers(ctx, theirs, ref.service_key, address=True)
