@@ -88,10 +88,49 @@ def nodes_http_check(gce: Gce, cluster_id: str) -> str:
     return str(gce.legacy("GET", name)["selfLink"])
 
 
-def external(gce: Gce, *, uid: str, key: str, cluster_id: str, instances: list[str]) -> Seeded:
-    """A TCP :80 Service with externalTrafficPolicy Cluster, as upstream builds it."""
-    lb = lb_name(uid)
-    check = nodes_http_check(gce, cluster_id)
+def _local_http_check(gce: Gce, lb: str, port: int) -> str:
+    """The Service's own legacy check on its healthCheckNodePort (externalTrafficPolicy Local)."""
+    gce.legacy(
+        "POST",
+        body={
+            "name": lb,
+            "port": port,
+            "requestPath": "/healthz",
+            "description": described(lb),  # makeHealthCheckDescription(name): itself
+            "checkIntervalSec": INTERVAL,
+            "timeoutSec": TIMEOUT,
+            "healthyThreshold": HEALTHY,
+            "unhealthyThreshold": UNHEALTHY,
+        },
+    )
+    return str(gce.legacy("GET", lb)["selfLink"])
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How an external Service of upstream's looks beyond the defaults."""
+
+    local_port: int | None = None  # externalTrafficPolicy Local: the healthCheckNodePort
+    tier: str = "PREMIUM"
+    address_kept: bool = False  # upstream's address left reserved (its release failed)
+
+
+def external(
+    gce: Gce,
+    *,
+    uid: str,
+    key: str,
+    cluster_id: str,
+    instances: list[str],
+    shape: Shape | None = None,
+) -> Seeded:
+    """A TCP :80 Service, externalTrafficPolicy Cluster unless `shape` says Local, as upstream
+    builds it."""
+    lb, shape = lb_name(uid), shape or Shape()
+    if shape.local_port is None:
+        check = nodes_http_check(gce, cluster_id)
+    else:
+        check = _local_http_check(gce, lb, shape.local_port)
     pool = compute_v1.TargetPool(
         name=lb,
         description=described(key),
@@ -100,17 +139,19 @@ def external(gce: Gce, *, uid: str, key: str, cluster_id: str, instances: list[s
         health_checks=[check],
     )
     gce.done(gce.target_pools.insert(project=PROJECT, region=REGION, target_pool_resource=pool))
-    ip = _rule(
-        gce,
-        compute_v1.ForwardingRule(
-            name=lb,
-            description=described(key),
-            I_p_protocol="TCP",
-            port_range="80-80",
-            target=f"{gce.base}/regions/{REGION}/targetPools/{lb}",
-            network_tier="PREMIUM",
-        ),
+    rule = compute_v1.ForwardingRule(
+        name=lb,
+        description=described(key),
+        I_p_protocol="TCP",
+        port_range="80-80",
+        target=f"{gce.base}/regions/{REGION}/targetPools/{lb}",
+        network_tier=shape.tier,
     )
+    if shape.address_kept:
+        address = compute_v1.Address(name=lb, description=described(key), network_tier=shape.tier)
+        gce.done(gce.addresses.insert(project=PROJECT, region=REGION, address_resource=address))
+        rule.I_p_address = gce.addresses.get(project=PROJECT, region=REGION, address=lb).address
+    ip = _rule(gce, rule)
     _firewall(
         gce,
         f"k8s-fw-{lb}",
@@ -120,7 +161,17 @@ def external(gce: Gce, *, uid: str, key: str, cluster_id: str, instances: list[s
         destination_ranges=[ip],
         priority=1000,
     )
-    if f"k8s-{cluster_id}-node-http-hc" not in {
+    if shape.local_port is not None:
+        _firewall(
+            gce,
+            f"k8s-{lb}-http-hc",
+            described(key, ip),
+            [str(shape.local_port)],
+            source_ranges=L4_RANGES,
+            destination_ranges=[ip],
+            priority=1000,
+        )
+    elif f"k8s-{cluster_id}-node-http-hc" not in {
         f.name for f in gce.firewalls.list(project=PROJECT)
     }:
         _firewall(
