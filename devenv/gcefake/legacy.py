@@ -9,8 +9,8 @@ no client for httpHealthChecks; tests reach them over plain REST like any other 
 
 from __future__ import annotations
 
-from .backends import HealthChecks, users_of
-from .errors import JSON, in_use, invalid
+from .backends import HealthChecks, refuse_while_used, timing
+from .errors import JSON, invalid
 from .links import Ref, parse_ref
 from .resources import Call, Collection, choice, int_field
 from .store import State
@@ -36,16 +36,11 @@ class HttpHealthChecks(Collection):
         res = dict(spec)
         res["port"] = int_field(res, "port", 80, 1, 65535)
         res.setdefault("requestPath", "/")
-        res["checkIntervalSec"] = int_field(res, "checkIntervalSec", 5, 1, 300)
-        res["timeoutSec"] = int_field(res, "timeoutSec", 5, 1, 300)
-        res["healthyThreshold"] = int_field(res, "healthyThreshold", 2, 1, 10)
-        res["unhealthyThreshold"] = int_field(res, "unhealthyThreshold", 2, 1, 10)
+        timing(res)
         return res
 
     def check_delete(self, st: State, ref: Ref, current: JSON) -> None:
-        user = users_of(st, "targetPools", "healthChecks", st.links.of(ref))
-        if user:
-            raise in_use(ref.path, user)
+        refuse_while_used(st, ref, "targetPools", "healthChecks")
 
 
 class TargetPools(Collection):
@@ -79,6 +74,4 @@ class TargetPools(Collection):
         return st.links.of(ref)
 
     def check_delete(self, st: State, ref: Ref, current: JSON) -> None:
-        user = users_of(st, "forwardingRules", "target", st.links.of(ref))
-        if user:
-            raise in_use(ref.path, user)
+        refuse_while_used(st, ref, "forwardingRules", "target")

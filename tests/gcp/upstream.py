@@ -57,6 +57,20 @@ def _firewall(gce: Gce, name: str, description: str, ports: list[str], **extra: 
     gce.done(gce.firewalls.insert(project=PROJECT, firewall_resource=rule))
 
 
+def _service_firewall(gce: Gce, lb: str, key: str, ip: str, **extra: object) -> None:
+    """`k8s-fw-<lb>`: port 80 from everywhere to the load balancer's IP, on the nodes' tag."""
+    sources, destinations = ["0.0.0.0/0"], [ip]
+    _firewall(
+        gce,
+        f"k8s-fw-{lb}",
+        described(key, ip),
+        ["80"],
+        source_ranges=sources,
+        destination_ranges=destinations,
+        **extra,
+    )
+
+
 def _rule(gce: Gce, rule: compute_v1.ForwardingRule) -> str:
     gce.done(
         gce.forwarding_rules.insert(project=PROJECT, region=REGION, forwarding_rule_resource=rule)
@@ -152,15 +166,7 @@ def external(
         gce.done(gce.addresses.insert(project=PROJECT, region=REGION, address_resource=address))
         rule.I_p_address = gce.addresses.get(project=PROJECT, region=REGION, address=lb).address
     ip = _rule(gce, rule)
-    _firewall(
-        gce,
-        f"k8s-fw-{lb}",
-        described(key, ip),
-        ["80"],
-        source_ranges=["0.0.0.0/0"],
-        destination_ranges=[ip],
-        priority=1000,
-    )
+    _service_firewall(gce, lb, key, ip, priority=1000)
     if shape.local_port is not None:
         _firewall(
             gce,
@@ -259,13 +265,6 @@ def internal(gce: Gce, *, uid: str, key: str, cluster_id: str, group_links: list
             subnetwork=f"{gce.base}/regions/{REGION}/subnetworks/default",
         ),
     )
-    _firewall(
-        gce,
-        f"k8s-fw-{lb}",
-        described(key, ip),
-        ["80"],
-        source_ranges=["0.0.0.0/0"],
-        destination_ranges=[ip],
-    )
+    _service_firewall(gce, lb, key, ip)  # no priority: the API's default, 1000
     _firewall(gce, f"k8s-{cluster_id}-node-hc", "", ["10256"], source_ranges=L4_RANGES)
     return Seeded(lb=lb, ip=ip)
