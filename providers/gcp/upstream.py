@@ -10,7 +10,7 @@ and gives that name to its forwarding rule, target pool (external) or backend se
 (internal), and to its health check when externalTrafficPolicy is Local. Their descriptions
 are JSON naming the Service: `{"kubernetes.io/service-name":"<ns>/<name>"}` (firewalls add
 `"kubernetes.io/service-ip"`). Firewalls: `k8s-fw-<lb>` for the Service ports (internal ones
-were once named `<lb>`); the probers' rule is `k8s-<lb>-http-hc` (external, Local) or
+were once named `<lb>`; `k8s-fw-<lb>-deny` when upstream's deny rules are on); the probers' rule is `k8s-<lb>-http-hc` (external, Local) or
 `<lb>-hc` (internal, Local). What the cluster's Services share is named from the cluster id:
 the nodes' health check `k8s-<id>-node` (a legacy httpHealthCheck for target pools, described
 `{"kubernetes.io/service-name":"k8s-<id>-node"}`; a global healthCheck with an empty
@@ -63,8 +63,15 @@ class Names:
 
     @property
     def service_firewalls(self) -> tuple[str, ...]:
-        """The Service ports' firewall, its old internal name, and the Local probers' rules."""
-        return (f"k8s-fw-{self.lb}", self.lb, f"k8s-{self.lb}-http-hc", f"{self.lb}-hc")
+        """The Service ports' firewall, its old internal name, its deny rule (when upstream's
+        deny rules are on), and the Local probers' rules."""
+        return (
+            f"k8s-fw-{self.lb}",
+            self.lb,
+            f"k8s-fw-{self.lb}-deny",
+            f"k8s-{self.lb}-http-hc",
+            f"{self.lb}-hc",
+        )
 
     @property
     def nodes_health_check(self) -> str:

@@ -49,7 +49,13 @@ def test_upstream_names() -> None:
     assert group_name("cid") == "k8s-ig--cid"
     names = names_for(dataclasses.replace(_spec().ref, uid=UID), WHERE)
     assert names == Names(lb=LB, cluster_id="cid")
-    assert names.service_firewalls == (f"k8s-fw-{LB}", LB, f"k8s-{LB}-http-hc", f"{LB}-hc")
+    assert names.service_firewalls == (
+        f"k8s-fw-{LB}",
+        LB,
+        f"k8s-fw-{LB}-deny",
+        f"k8s-{LB}-http-hc",
+        f"{LB}-hc",
+    )
     assert (names.nodes_health_check, names.nodes_http_firewall, names.nodes_firewall) == (
         "k8s-cid-node",
         "k8s-cid-node-http-hc",
