@@ -10,9 +10,10 @@ and gives that name to its forwarding rule, target pool (external) or backend se
 (internal), and to its health check when externalTrafficPolicy is Local. Their descriptions
 are JSON naming the Service: `{"kubernetes.io/service-name":"<ns>/<name>"}` (firewalls add
 `"kubernetes.io/service-ip"`). Firewalls: `k8s-fw-<lb>` for the Service ports (internal ones
-were once named `<lb>`; `k8s-fw-<lb>-deny` when upstream's deny rules are on); the probers' rule is `k8s-<lb>-http-hc` (external, Local) or
-`<lb>-hc` (internal, Local). What the cluster's Services share is named from the cluster id:
-the nodes' health check `k8s-<id>-node` (a legacy httpHealthCheck for target pools, described
+were once named `<lb>`; `k8s-fw-<lb>-deny` when upstream's deny rules are on); the probers'
+rule is `k8s-<lb>-http-hc` (external, Local) or `<lb>-hc` (internal, Local). What the
+cluster's Services share is named from the cluster id: the nodes' health check
+`k8s-<id>-node` (a legacy httpHealthCheck for target pools, described
 `{"kubernetes.io/service-name":"k8s-<id>-node"}`; a global healthCheck with an empty
 description for internal ones), its firewall `k8s-<id>-node-http-hc` (described
 `{"kubernetes.io/cluster-id":"<id>"}`) or `k8s-<id>-node-hc` (empty description), and the
