@@ -64,11 +64,12 @@ def converge(ctx: Context, d: Desired, *, journal: Journal) -> str:
     """Converge (or plan) the whole load balancer; the IP its rules use.
 
     A load balancer cloud-provider-gcp made for the Service is taken over (`adoption`): its
-    IP reserved as ours, its rule swapped for ours, then the rest of it removed.
+    IP reserved as ours, its rule swapped for ours, then the rest of it removed. It is looked
+    for (one read) only while the Service has no rule of ours.
     """
-    up = adoption.find(ctx, d)
-    d = adoption.keeping(d, up)
     now = read(ctx, d)
+    up = None if now.rules else adoption.find(ctx, d)  # ours exist: taken over, or never theirs
+    d = adoption.keeping(d, up)
     choice = address.choose(d, now.addresses)  # may refuse the user's address: before writes
     found = _members(ctx, d, now.backend, journal)  # a foreign group stops it: before writes
     journal.do(health_check.steps(ctx, d, current=now.health))
