@@ -88,6 +88,7 @@ def keeping(d: Desired, up: Upstream | None) -> Desired:
     """`d`, told to keep upstream's IP when it can (or why it cannot, for the plan)."""
     if up is None:
         return d
+    d = dataclasses.replace(d, took_over=up.rule.name)
     reason = why_not_kept(d, up)
     if reason:
         note = f"{MADE_BY}: {up.rule.name} on {up.rule.I_p_address} is not kept ({reason})"

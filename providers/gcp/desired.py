@@ -95,6 +95,7 @@ class Desired:
     upstream: UpstreamNames | None = None  # what cloud-provider-gcp would have named it
     kept_ip: str | None = None  # upstream's IP, when taking its load balancer over keeps it
     note: str = ""  # why upstream's IP is not kept (shown in the plan)
+    took_over: str = ""  # the name of upstream's load balancer this run takes over
 
     @property
     def wanted_ip(self) -> str | None:

@@ -16,7 +16,7 @@ from providers.gcp.api import blame
 from providers.gcp.context import Context, path
 from providers.gcp.desired import PROTOCOLS, Desired, Names, Rule
 from providers.gcp.options import ADDRESSES
-from providers.gcp.ownership import Mark
+from providers.gcp.ownership import TOOK_OVER, Mark
 from providers.gcp.steps import delete
 
 KIND = "forwarding-rule"
@@ -37,7 +37,7 @@ def wanted(d: Desired, rule: Rule, *, ip: str) -> compute_v1.ForwardingRule:
     out = compute_v1.ForwardingRule(
         name=rule.name,
         description=d.mark.description,
-        labels=d.mark.labels,
+        labels=d.mark.labels | ({TOOK_OVER: d.took_over} if d.took_over else {}),
         I_p_address=ip,
         I_p_protocol=rule.protocol,
         load_balancing_scheme=d.scheme,

@@ -16,6 +16,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from google.cloud import compute_v1
+
 from lbcontroller.spec import LoadBalancerRef
 from lbcontroller.steps import Step
 from providers.gcp import (
@@ -29,8 +31,9 @@ from providers.gcp import (
 )
 from providers.gcp.context import Collection, Context
 from providers.gcp.desired import Names
-from providers.gcp.ownership import Mark
+from providers.gcp.ownership import TOOK_OVER, Mark
 from providers.gcp.steps import delete
+from providers.gcp.upstream import Names as UpstreamNames
 from providers.gcp.upstream import names_for, tied
 
 log = logging.getLogger(__name__)
@@ -64,9 +67,15 @@ def _named(
 def steps(ctx: Context, ref: LoadBalancerRef) -> list[Step]:
     """Read what is there (ours only) and return its deletion, in dependency order."""
     names, mark = Names.of(ref, ctx.where), Mark.of(ref)
-    out = _named(
-        ctx, ctx.forwarding_rules, forwarding_rules.names_of(names), mark, forwarding_rules.KIND
-    )
+    theirs = names_for(ref, ctx.where)
+    wanted = [*forwarding_rules.names_of(names), *([theirs.lb] if theirs else [])]
+    rules = ctx.api.named(ctx.forwarding_rules, wanted)  # upstream's too: the same one call
+    ours = {name: rule for name, rule in rules.items() if theirs is None or name != theirs.lb}
+    out = [
+        delete(ctx.api, ctx.forwarding_rules, name, label=forwarding_rules.KIND)
+        for name, rule in sorted(ours.items())
+        if _ours(mark, rule, forwarding_rules.KIND)
+    ]
     service = ctx.api.get(ctx.backend_services, names.lb)
     zones: set[str] = set()
     if _ours(mark, service, backend_service.KIND):
@@ -76,16 +85,27 @@ def steps(ctx: Context, ref: LoadBalancerRef) -> list[Step]:
     out += [instance_groups.retirement(ctx, zone=zone, group=names.group) for zone in sorted(zones)]
     out += _named(ctx, ctx.firewalls, firewalls.names_of(names), mark, firewalls.KIND)
     out += _single(ctx, ctx.addresses, names.lb, mark, address.KIND)
-    return out + _upstream(ctx, ref)
+    return out + ([] if theirs is None else _upstream(ctx, ref, theirs, rules))
 
 
-def _upstream(ctx: Context, ref: LoadBalancerRef) -> list[Step]:
-    """What cloud-provider-gcp made for the Service, when the ref carries its UID."""
-    theirs = names_for(ref, ctx.where)
-    if theirs is None:
+def _upstream(
+    ctx: Context,
+    ref: LoadBalancerRef,
+    theirs: UpstreamNames,
+    rules: dict[str, compute_v1.ForwardingRule],
+) -> list[Step]:
+    """What cloud-provider-gcp made for the Service: looked for when its rule is still there,
+    or when our rules say they took it over (a take-over cut short may have left parts)."""
+    rule = rules.get(theirs.lb)
+    standing = rule is not None and tied(rule.description, ref.service_key)
+    took_over = any(
+        dict(r.labels).get(TOOK_OVER) == theirs.lb
+        for name, r in rules.items()
+        if name != theirs.lb and Mark.of(ref).on(r)
+    )
+    if not (standing or took_over):
         return []
-    rule = ctx.api.get(ctx.forwarding_rules, theirs.lb)
     out = []
-    if rule is not None and tied(rule.description, ref.service_key):
+    if standing:
         out.append(delete(ctx.api, ctx.forwarding_rules, theirs.lb, label=forwarding_rules.KIND))
     return out + adoption.leftovers(ctx, theirs, ref.service_key, address=True)

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 
 from lbcontroller.model import Node
+from providers.gcp.api import OperationFailed
 from providers.gcp.options import NETWORK_TIER
+from providers.gcp.ownership import TOOK_OVER
 from providers.gcp.provider import GcpLoadBalancers
-from tests.devenv.gcefake.gce import PROJECT, REGION, ZONES, Gce
+from tests.devenv.gcefake.gce import PROJECT, REGION, ZONES, Admin, Gce
 from tests.support.builders import CLUSTER, service, spec_of
 from tests.support.calls import GceCalls
 
@@ -126,3 +128,19 @@ def test_client_ip_affinity_as_upstream_sets_it(
     provider.ensure(spec_of(provider, service(), gce_nodes))
     found = views.backend(gce, spec.ref.name)
     assert found is not None and found.session_affinity == "NONE"
+
+
+def test_a_take_over_cut_short_leaves_nothing_once_deleted(
+    provider: GcpLoadBalancers, gce: Gce, admin: Admin, gce_nodes: tuple[Node, ...]
+) -> None:
+    """The rule is swapped, then removing upstream's target pool fails: the Service is served
+    on its IP by our rule (labelled with upstream's name), and deleting it removes the rest."""
+    seeded = _seed(gce, gce_nodes)
+    spec = _spec(provider, gce_nodes)
+    admin.fail(method="delete", collection="targetPools", code=400, message="refused")
+    with pytest.raises(OperationFailed, match=r"targetPools\.delete failed"):
+        provider.ensure(spec)
+    (rule,) = views.rules(gce).values()
+    assert (rule.I_p_address, rule.labels[TOOK_OVER]) == (seeded.ip, LB)
+    assert [p.name for p in gce.target_pools.list(project=PROJECT, region=REGION)] == [LB]
+    _nothing_left(provider, gce, spec)
