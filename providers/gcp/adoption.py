@@ -155,7 +155,7 @@ def _firewalls(ctx: Context, names: Names, key: str) -> tuple[list[Step], dict[s
     steps = [
         _gone(ctx, ctx.firewalls, name, "firewall", "replaced")
         for name, rule in sorted(found.items())
-        if name in names.service_firewalls and tied(rule.description, key)
+        if name in names.service_firewalls and names.service_tied(name, rule.description, key)
     ]
     tied_shared = {
         name: (name if name in found and names.shared_tied(name, found[name].description) else None)

@@ -11,7 +11,7 @@ and gives that name to its forwarding rule, target pool (external) or backend se
 are JSON naming the Service: `{"kubernetes.io/service-name":"<ns>/<name>"}` (firewalls add
 `"kubernetes.io/service-ip"`). Firewalls: `k8s-fw-<lb>` for the Service ports (internal ones
 were once named `<lb>`; `k8s-fw-<lb>-deny` when upstream's deny rules are on); the probers'
-rule is `k8s-<lb>-http-hc` (external, Local) or `<lb>-hc` (internal, Local). What the
+rule is `k8s-<lb>-http-hc` (external, Local) or `<lb>-hc` (internal, Local, described ""). What the
 cluster's Services share is named from the cluster id: the nodes' health check
 `k8s-<id>-node` (a legacy httpHealthCheck for target pools, described
 `{"kubernetes.io/service-name":"k8s-<id>-node"}`; a global healthCheck with an empty
@@ -88,6 +88,13 @@ class Names:
     def nodes_firewall(self) -> str:
         """The probers' firewall of the shared global health check (internal)."""
         return f"k8s-{self.cluster_id}-node-hc"
+
+    def service_tied(self, name: str, description: str, service_key: str) -> bool:
+        """Whether one of the Service's upstream firewalls is upstream's for this Service (the
+        internal Local probers' rule `<lb>-hc` has an empty description: its name is the tie)."""
+        if name == f"{self.lb}-hc" and not description:
+            return True
+        return tied(description, service_key)
 
     def shared_tied(self, name: str, description: str) -> bool:
         """Whether a shared resource bears upstream's description for it in this cluster."""

@@ -12,7 +12,7 @@ import pytest
 
 from lbcontroller.model import Node
 from providers.gcp.api import OperationFailed
-from providers.gcp.options import NETWORK_TIER
+from providers.gcp.options import NETWORK_TIER, TYPE
 from providers.gcp.ownership import TOOK_OVER
 from providers.gcp.provider import GcpLoadBalancers
 from tests.devenv.gcefake.gce import PROJECT, REGION, ZONES, Admin, Gce
@@ -20,11 +20,13 @@ from tests.support.builders import CLUSTER, service, spec_of
 from tests.support.calls import GceCalls
 
 from . import upstream, views
+from .conftest import make_provider
 from .upstream import Shape
 
 pytestmark = pytest.mark.integration
 UID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 LB = upstream.lb_name(UID)
+INTERNAL = {TYPE: "Internal"}
 
 
 def _spec(provider: GcpLoadBalancers, nodes: tuple[Node, ...], **fields: Any) -> Any:
@@ -144,3 +146,30 @@ def test_a_take_over_cut_short_leaves_nothing_once_deleted(
     assert (rule.I_p_address, rule.labels[TOOK_OVER]) == (seeded.ip, LB)
     assert [p.name for p in gce.target_pools.list(project=PROJECT, region=REGION)] == [LB]
     _nothing_left(provider, gce, spec)
+
+
+def test_an_internal_local_traffic_load_balancer_is_taken_over(
+    gce_fake_url: str, gce: Gce, gce_nodes: tuple[Node, ...]
+) -> None:
+    """Upstream's own global check and its probers' rule `<lb>-hc` (described "") go too; its
+    groups become lbcontroller's (`upstreamClusterId`)."""
+    provider = make_provider(gce_fake_url, upstream_cluster_id=CLUSTER)
+    members = {ZONES[0]: ["node-a0", "node-a1"], ZONES[1]: ["node-b0"]}
+    links = upstream.groups(gce, CLUSTER, members)
+    seeded = upstream.internal(
+        gce, uid=UID, key="default/web", cluster_id=CLUSTER, group_links=links, local_port=31000
+    )
+    spec = _spec(
+        provider,
+        gce_nodes,
+        annotations=INTERNAL,
+        external_traffic_policy="Local",
+        health_check_node_port=31000,
+    )
+    assert provider.ensure(spec).ingress[0].ip == seeded.ip
+    assert list(gce.global_health_checks.list(project=PROJECT)) == []
+    assert views.backend(gce, LB) is None
+    assert set(views.firewalls(gce)) == {spec.ref.name, f"{spec.ref.name}-hc"}
+    assert views.members(gce, ZONES[0], f"k8s-ig--{CLUSTER}") == {"node-a0", "node-a1"}
+    _nothing_left(provider, gce, spec)
+    provider.ctx.api.clients.close()

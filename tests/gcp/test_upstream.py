@@ -153,3 +153,23 @@ def test_network_tier_and_the_upstream_group() -> None:
     d = _desired({NETWORK_TIER: "Standard"})
     assert (d.tier, d.names.group, d.names.upstream_group) == ("STANDARD", "k8s-ig--cid", True)
     assert _desired().tier == "PREMIUM"
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "expected"),
+    [
+        (
+            f"k8s-fw-{LB}",
+            '{"kubernetes.io/service-name":"ns/web", "kubernetes.io/service-ip":"x"}',
+            True,
+        ),
+        (f"k8s-fw-{LB}", '{"kubernetes.io/service-name":"ns/other"}', False),
+        (f"{LB}-hc", "", True),  # the internal Local probers' rule: described ""
+        (f"k8s-fw-{LB}", "", False),
+        (f"{LB}-hc", "made by hand", False),
+    ],
+)
+def test_the_services_firewalls_are_tied_by_description_or_name(
+    name: str, description: str, expected: bool
+) -> None:
+    assert Names(lb=LB, cluster_id="cid").service_tied(name, description, "ns/web") is expected

@@ -218,11 +218,22 @@ def groups(gce: Gce, cluster_id: str, members: dict[str, list[str]]) -> list[str
     return out
 
 
-def internal(gce: Gce, *, uid: str, key: str, cluster_id: str, group_links: list[str]) -> Seeded:
-    """A TCP :80 internal Service with externalTrafficPolicy Cluster, as upstream builds it."""
+def internal(
+    gce: Gce,
+    *,
+    uid: str,
+    key: str,
+    cluster_id: str,
+    group_links: list[str],
+    local_port: int | None = None,
+) -> Seeded:
+    """A TCP :80 internal Service, externalTrafficPolicy Cluster (or Local on `local_port`),
+    as upstream builds it: the shared check has an empty description, the Service's own one
+    names the Service."""
     lb = lb_name(uid)
-    check = f"k8s-{cluster_id}-node"
-    probe = compute_v1.HTTPHealthCheck(port=10256, request_path="/healthz")
+    check = f"k8s-{cluster_id}-node" if local_port is None else lb
+    port = local_port or 10256
+    probe = compute_v1.HTTPHealthCheck(port=port, request_path="/healthz")
     gce.done(
         gce.global_health_checks.insert(
             project=PROJECT,
@@ -230,7 +241,7 @@ def internal(gce: Gce, *, uid: str, key: str, cluster_id: str, group_links: list
                 name=check,
                 type_="HTTP",
                 http_health_check=probe,
-                description="",
+                description="" if local_port is None else described(key),
                 check_interval_sec=INTERVAL,
                 timeout_sec=TIMEOUT,
                 healthy_threshold=HEALTHY,
@@ -266,5 +277,6 @@ def internal(gce: Gce, *, uid: str, key: str, cluster_id: str, group_links: list
         ),
     )
     _service_firewall(gce, lb, key, ip)  # no priority: the API's default, 1000
-    _firewall(gce, f"k8s-{cluster_id}-node-hc", "", ["10256"], source_ranges=L4_RANGES)
+    probers = f"k8s-{cluster_id}-node-hc" if local_port is None else f"{lb}-hc"
+    _firewall(gce, probers, "", [str(port)], source_ranges=L4_RANGES)
     return Seeded(lb=lb, ip=ip)
