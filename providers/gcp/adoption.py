@@ -2,11 +2,13 @@
 removing everything upstream made for it once replaced.
 
 Where it sits: `converge` asks `find` for upstream's forwarding rule (only for a Service
-already served, whose ref carries its UID), lets `keeping` steer the address to upstream's
-IP, runs `swap` once that IP is reserved as lbcontroller's static address (upstream leaves it
-ephemeral: reserving it promotes it), then, after its own rules hold the IP, `leftovers`.
-`teardown` runs `leftovers` too (with upstream's address), so a Service deleted before or
-during a take-over leaves nothing of either controller.
+already served, whose ref carries its UID, while it has no rule of ours), lets `keeping`
+steer the address to upstream's IP, runs `swap` once that IP is reserved as lbcontroller's
+static address (upstream leaves it ephemeral: reserving it promotes it), then, after its own
+rules hold the IP, `leftovers`. `teardown` runs `leftovers` too (with upstream's address)
+when upstream's rule still stands or our rules say they took it over, so a Service deleted
+before, during or after a take-over leaves nothing of either controller. `listed` finds
+upstream's load balancers of this cluster for `gc`.
 
 Why a swap and not an in-place change: an external upstream rule targets a target pool, and
 the API reference says `forwardingRules.setTarget` keeps the target's type; Google's guide to
@@ -24,14 +26,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from google.api_core import exceptions
 from google.cloud import compute_v1
 
 from lbcontroller.naming import lb_name
 from lbcontroller.provider import OwnedLoadBalancer, PlannedChange
 from lbcontroller.spec import LoadBalancerRef
 from lbcontroller.steps import Step
-from providers.gcp.api import IN_USE, reasons
 from providers.gcp.context import Collection, Context, last, path
 from providers.gcp.desired import Desired
 from providers.gcp.steps import delete
@@ -136,13 +136,7 @@ def _shared(ctx: Context, kind: Collection[Any], names: Names, firewall: str | N
     )
 
     def run() -> None:
-        try:
-            ctx.api.delete(kind, name)
-        except exceptions.BadRequest as exc:
-            if IN_USE in reasons(exc):
-                return
-            raise
-        if firewall:
+        if ctx.api.delete_unless_used(kind, name) and firewall:
             ctx.api.delete(ctx.firewalls, firewall)
 
     return [Step(change, run)]

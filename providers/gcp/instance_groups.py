@@ -124,7 +124,10 @@ def retirement(ctx: Context, *, zone: str, group: str) -> Step:
         "delete", KIND, group, kind.operation("delete"), f"zone {zone}, if unused"
     )
 
-    return Step(change, lambda: ctx.api.delete_unless_used(kind, group))
+    def run() -> None:
+        ctx.api.delete_unless_used(kind, group)
+
+    return Step(change, run)
 
 
 def retired(ctx: Context, d: Desired, *, found: dict[str, Group]) -> list[Step]:
