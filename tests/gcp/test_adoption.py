@@ -227,14 +227,14 @@ def test_upstream_load_balancers_are_taken_over_keeping_their_ips(
         for zone, names in members.items():
             assert views.members(gce, zone, f"k8s-ig--{CLUSTER_ID}") == set(names)
 
-        for name in ("one", "two", "three"):
+        served = ("one", "two", "three")
+        for name in served:
             delete_service(kube, namespace, name)
-        for name in ("one", "two", "three"):
-            wait_for(
-                lambda n=name: get_service(kube, namespace, n) is None,  # type: ignore[misc]
-                timeout=60,
-                what=f"{name} deleted",
-            )
+        wait_for(
+            lambda: all(get_service(kube, namespace, n) is None for n in served),
+            timeout=60,
+            what="the three Services deleted",
+        )
     provider.ensure_deleted(provider.list_owned()[0].ref)  # other: upstream's, not taken over
     assert set(views.rules(gce)) == {upstream.lb_name(three.uid)}
     assert _snapshot(gce, upstream.lb_name(three.uid)) == decoy
