@@ -77,6 +77,8 @@ def why_not_kept(d: Desired, up: Upstream) -> str:
         return f"it is {rule.load_balancing_scheme}, the Service asks for {d.scheme}"
     if d.requested_ip and d.requested_ip != rule.I_p_address:
         return f"spec.loadBalancerIP asks for {d.requested_ip}"
+    if d.user_address:
+        return f"the Service names the address {d.user_address}, whose IP is used"
     if not d.internal and (rule.network_tier or "PREMIUM") != d.tier:
         return f"its IP is in the {rule.network_tier} tier, the Service asks for {d.tier}"
     if d.internal and d.subnetwork and path(rule.subnetwork) != path(d.subnetwork):
@@ -93,7 +95,7 @@ def keeping(d: Desired, up: Upstream | None) -> Desired:
     if reason:
         note = f"{MADE_BY}: {up.rule.name} on {up.rule.I_p_address} is not kept ({reason})"
         return dataclasses.replace(d, note=note)
-    if d.user_address or d.requested_ip:
+    if d.requested_ip:  # the same IP: a user-reserved address holding it is used as is
         return d
     return dataclasses.replace(d, kept_ip=up.rule.I_p_address)
 

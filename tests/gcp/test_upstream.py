@@ -15,7 +15,7 @@ from providers.gcp.address import Choice, choose
 from providers.gcp.adoption import Upstream, keeping, why_not_kept
 from providers.gcp.context import Where
 from providers.gcp.desired import Desired, desired
-from providers.gcp.options import NETWORK_TIER, TYPE, parse_options
+from providers.gcp.options import ADDRESSES, NETWORK_TIER, TYPE, parse_options
 from providers.gcp.upstream import Names, group_name, names_for, service_of, tied, upstream_name
 from tests.support.builders import CLUSTER, service
 
@@ -104,6 +104,12 @@ def test_a_service_is_named_by_upstreams_json() -> None:
         ({TYPE: "Internal"}, {}, {}, "it is EXTERNAL, the Service asks for INTERNAL"),
         ({}, {"load_balancer_ip": "198.18.0.8"}, {}, "spec.loadBalancerIP asks for 198.18.0.8"),
         ({}, {"load_balancer_ip": "198.18.0.7"}, {}, ""),
+        (
+            {ADDRESSES: "mine"},
+            {},
+            {},
+            "the Service names the address mine, whose IP is used",
+        ),
     ],
 )
 def test_when_upstreams_ip_is_kept(
