@@ -12,6 +12,7 @@ firewalls and address, the cluster's shared ones only when no longer used.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -33,7 +34,6 @@ from providers.gcp.context import Collection, Context
 from providers.gcp.desired import Names
 from providers.gcp.ownership import TOOK_OVER, Mark
 from providers.gcp.steps import delete
-from providers.gcp.upstream import Names as UpstreamNames
 from providers.gcp.upstream import names_for, tied
 
 log = logging.getLogger(__name__)
@@ -70,12 +70,12 @@ def steps(ctx: Context, ref: LoadBalancerRef) -> list[Step]:
     theirs = names_for(ref, ctx.where)
     wanted = [*forwarding_rules.names_of(names), *([theirs.lb] if theirs else [])]
     rules = ctx.api.named(ctx.forwarding_rules, wanted)  # upstream's too: the same one call
-    ours = {name: rule for name, rule in rules.items() if theirs is None or name != theirs.lb}
-    out = [
-        delete(ctx.api, ctx.forwarding_rules, name, label=forwarding_rules.KIND)
-        for name, rule in sorted(ours.items())
-        if _ours(mark, rule, forwarding_rules.KIND)
-    ]
+    ours = {
+        name: rule
+        for name, rule in sorted(rules.items())
+        if (theirs is None or name != theirs.lb) and _ours(mark, rule, forwarding_rules.KIND)
+    }
+    out = [delete(ctx.api, ctx.forwarding_rules, n, label=forwarding_rules.KIND) for n in ours]
     service = ctx.api.get(ctx.backend_services, names.lb)
     zones: set[str] = set()
     if _ours(mark, service, backend_service.KIND):
@@ -85,25 +85,23 @@ def steps(ctx: Context, ref: LoadBalancerRef) -> list[Step]:
     out += [instance_groups.retirement(ctx, zone=zone, group=names.group) for zone in sorted(zones)]
     out += _named(ctx, ctx.firewalls, firewalls.names_of(names), mark, firewalls.KIND)
     out += _single(ctx, ctx.addresses, names.lb, mark, address.KIND)
-    return out + ([] if theirs is None else _upstream(ctx, ref, theirs, rules))
+    return out + _upstream(ctx, ref, rules.get(theirs.lb) if theirs else None, ours)
 
 
 def _upstream(
     ctx: Context,
     ref: LoadBalancerRef,
-    theirs: UpstreamNames,
-    rules: dict[str, compute_v1.ForwardingRule],
+    rule: compute_v1.ForwardingRule | None,
+    ours: dict[str, compute_v1.ForwardingRule],
 ) -> list[Step]:
-    """What cloud-provider-gcp made for the Service: looked for when its rule is still there,
-    or when our rules say they took it over (a take-over cut short may have left parts)."""
-    rule = rules.get(theirs.lb)
+    """What cloud-provider-gcp made for the Service: looked for when its rule still stands, or
+    when our rules say they took it over (a take-over cut short may have left parts; their
+    label names upstream's load balancer even when the ref, rebuilt by `gc`, has no UID)."""
     standing = rule is not None and tied(rule.description, ref.service_key)
-    took_over = any(
-        dict(r.labels).get(TOOK_OVER) == theirs.lb
-        for name, r in rules.items()
-        if name != theirs.lb and Mark.of(ref).on(r)
-    )
-    if not (standing or took_over):
+    label = next((dict(r.labels)[TOOK_OVER] for r in ours.values() if TOOK_OVER in r.labels), "")
+    uid = ref.uid or label[1:]
+    theirs = names_for(dataclasses.replace(ref, uid=uid), ctx.where) if uid else None
+    if theirs is None or not (standing or label == theirs.lb):
         return []
     out = []
     if standing:

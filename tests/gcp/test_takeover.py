@@ -132,11 +132,13 @@ def test_client_ip_affinity_as_upstream_sets_it(
     assert found is not None and found.session_affinity == "NONE"
 
 
+@pytest.mark.parametrize("by_gc", [False, True])
 def test_a_take_over_cut_short_leaves_nothing_once_deleted(
-    provider: GcpLoadBalancers, gce: Gce, admin: Admin, gce_nodes: tuple[Node, ...]
+    provider: GcpLoadBalancers, gce: Gce, admin: Admin, gce_nodes: tuple[Node, ...], by_gc: bool
 ) -> None:
     """The rule is swapped, then removing upstream's target pool fails: the Service is served
-    on its IP by our rule (labelled with upstream's name), and deleting it removes the rest."""
+    on its IP by our rule (labelled with upstream's name), and deleting it removes the rest,
+    also through the ref `gc` rebuilds from our marks (which carries no UID)."""
     seeded = _seed(gce, gce_nodes)
     spec = _spec(provider, gce_nodes)
     admin.fail(method="delete", collection="targetPools", code=400, message="refused")
@@ -145,6 +147,10 @@ def test_a_take_over_cut_short_leaves_nothing_once_deleted(
     (rule,) = views.rules(gce).values()
     assert (rule.I_p_address, rule.labels[TOOK_OVER]) == (seeded.ip, LB)
     assert [p.name for p in gce.target_pools.list(project=PROJECT, region=REGION)] == [LB]
+    if by_gc:
+        (owned,) = provider.list_owned()
+        assert owned.ref == spec.ref and not owned.ref.uid
+        spec = dataclasses.replace(spec, ref=owned.ref)
     _nothing_left(provider, gce, spec)
 
 
