@@ -3,7 +3,7 @@ pools probe with (providers/gce/gce_loadbalancer_external.go, `makeHTTPHealthChe
 
 Where it sits: google-cloud-compute has no client for this collection, so this one speaks its
 REST paths through another Compute client's authorised session and endpoint, with the same
-request shape (`get`, `list`, `delete_unary`) that `api.Api` uses for every collection. Only
+request shape (`get`, `delete_unary`) that `api.Api` uses for every collection. Only
 reads and deletes: lbcontroller removes what upstream left, it never makes these.
 """
 
@@ -47,19 +47,6 @@ class HttpHealthChecksClient:
         """One health check (NotFound when absent)."""
         url = PATH.format(**request) + "/" + request["http_health_check"]
         return _legacy(self._call("GET", url, options.get("timeout")))
-
-    def list(self, request: dict[str, Any], **options: Any) -> list[Legacy]:
-        """Every health check matching the request's filter (all pages)."""
-        out, token = [], ""
-        while True:
-            params = {"filter": request.get("filter", ""), "maxResults": 500}
-            answer = self._call(
-                "GET", PATH.format(**request), options.get("timeout"), pageToken=token, **params
-            )
-            out += [_legacy(item) for item in answer.get("items", [])]
-            token = answer.get("nextPageToken", "")
-            if not token:
-                return out
 
     def delete_unary(self, request: dict[str, Any], **options: Any) -> compute_v1.Operation:
         """Start deleting a health check; the operation, to wait on."""
