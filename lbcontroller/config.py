@@ -109,6 +109,12 @@ class GcpProvider(_ProviderBase):
     region: str
     network: str = "default"
     subnetwork: str | None = None
+    upstream_cluster_id: str | None = Field(
+        default=None,
+        description="the cluster id of the cloud-provider-gcp whose load balancers are adopted "
+        "(its k8s-ig--<id> instance groups and k8s-<id>-node health checks); when set, "
+        "lbcontroller uses those instance groups as its own",
+    )
 
 
 class OpenStackProvider(_ProviderBase):

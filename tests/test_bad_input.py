@@ -124,7 +124,7 @@ ANNOTATIONS = [
     (AWS, aws.UNSUPPORTED[0], "true"),
     (GCP, gcp.TYPE, "Private"),
     (GCP, gcp.GLOBAL_ACCESS, "perhaps"),
-    (GCP, gcp.NETWORK_TIER, "Standard"),
+    (GCP, gcp.NETWORK_TIER, "Gold"),
     (GCP, gcp.RBS, "disabled"),
 ]
 

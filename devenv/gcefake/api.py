@@ -15,6 +15,7 @@ from . import ops
 from .backends import BackendServices, HealthChecks, InstanceGroups, Instances
 from .errors import JSON, ApiError, invalid, unsupported
 from .frontends import Addresses, Firewalls, ForwardingRules
+from .legacy import GlobalHealthChecks, HttpHealthChecks, TargetPools
 from .resources import Call, Collection, Mutation
 from .store import State
 
@@ -28,6 +29,9 @@ COLLECTIONS: dict[tuple[str, str], Collection] = {
         BackendServices(),
         InstanceGroups(),
         Instances(),
+        GlobalHealthChecks(),
+        HttpHealthChecks(),
+        TargetPools(),
     )
 }
 READS = frozenset({"get", "list", "listInstances", "getHealth", "wait"})

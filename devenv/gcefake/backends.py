@@ -25,7 +25,24 @@ BS_PROTOCOLS = {"HTTP", "HTTPS", "HTTP2", "TCP", "SSL", "UDP", "GRPC", "H2C", "U
 PASSTHROUGH = {"EXTERNAL", "INTERNAL"}
 
 
-def _users(st: State, collection: str, refers: str, link: str) -> str | None:
+def timing(res: JSON) -> None:
+    """A probe's interval, timeout and thresholds (defaults and bounds of both kinds)."""
+    res["checkIntervalSec"] = int_field(res, "checkIntervalSec", 5, 1, 300)
+    res["timeoutSec"] = int_field(res, "timeoutSec", 5, 1, 300)
+    res["healthyThreshold"] = int_field(res, "healthyThreshold", 2, 1, 10)
+    res["unhealthyThreshold"] = int_field(res, "unhealthyThreshold", 2, 1, 10)
+    if res["timeoutSec"] > res["checkIntervalSec"]:
+        raise invalid("timeoutSec should be less than or equal to checkIntervalSec.")
+
+
+def refuse_while_used(st: State, ref: Ref, collection: str, refers: str) -> None:
+    """resourceInUseByAnotherResource while a resource of `collection` holds ref's link."""
+    user = users_of(st, collection, refers, st.links.of(ref))
+    if user:
+        raise in_use(ref.path, user)
+
+
+def users_of(st: State, collection: str, refers: str, link: str) -> str | None:
     """The path of the first resource whose field (dotted, lists fan out) holds link."""
     head, _, rest = refers.partition(".")
     for ref, resource in st.each(collection):
@@ -67,18 +84,11 @@ class HealthChecks(Collection):
         if kind in ("HTTP", "HTTPS", "HTTP2"):
             probe.setdefault("requestPath", "/")
         res[field] = probe
-        res["checkIntervalSec"] = int_field(res, "checkIntervalSec", 5, 1, 300)
-        res["timeoutSec"] = int_field(res, "timeoutSec", 5, 1, 300)
-        res["healthyThreshold"] = int_field(res, "healthyThreshold", 2, 1, 10)
-        res["unhealthyThreshold"] = int_field(res, "unhealthyThreshold", 2, 1, 10)
-        if res["timeoutSec"] > res["checkIntervalSec"]:
-            raise invalid("timeoutSec should be less than or equal to checkIntervalSec.")
+        timing(res)
         return res
 
     def check_delete(self, st: State, ref: Ref, current: JSON) -> None:
-        user = _users(st, "backendServices", "healthChecks", st.links.of(ref))
-        if user:
-            raise in_use(ref.path, user)
+        refuse_while_used(st, ref, "backendServices", "healthChecks")
 
 
 class BackendServices(Collection):
@@ -133,7 +143,7 @@ class BackendServices(Collection):
             value, field="healthChecks", project=call.project, collections=("healthChecks",)
         )
         st.require(ref)
-        if ref.scope != call.scope:
+        if ref.scope not in (call.scope, "global"):  # passthrough services take global ones too
             raise invalid(f"Invalid value for field 'resource.healthChecks': '{value}'.")
         return st.links.of(ref)
 
@@ -161,9 +171,7 @@ class BackendServices(Collection):
         return out
 
     def check_delete(self, st: State, ref: Ref, current: JSON) -> None:
-        user = _users(st, "forwardingRules", "backendService", st.links.of(ref))
-        if user:
-            raise in_use(ref.path, user)
+        refuse_while_used(st, ref, "forwardingRules", "backendService")
 
     def get_health(self, st: State, call: Call) -> Result:
         """POST .../{name}/getHealth {group}: every member is HEALTHY in the fake."""
@@ -256,9 +264,7 @@ class InstanceGroups(Collection):
         return [dict(p) for p in ports]
 
     def check_delete(self, st: State, ref: Ref, current: JSON) -> None:
-        user = _users(st, "backendServices", "backends.group", st.links.of(ref))
-        if user:
-            raise in_use(ref.path, user)
+        refuse_while_used(st, ref, "backendServices", "backends.group")
 
     def _members(self, st: State, call: Call, group: JSON) -> list[str]:
         links = []

@@ -61,7 +61,11 @@ def network_link(st: State, call: Call, value: object) -> str:
 
 
 class Addresses(Collection):
-    """regions/{r}/addresses: reserved IPs, RESERVED until a forwarding rule uses them."""
+    """regions/{r}/addresses: reserved IPs, RESERVED until a forwarding rule uses them.
+
+    Reserving the IP that forwarding rules hold as an ephemeral one promotes it: the address
+    is IN_USE by them at once (how an IP is kept while a forwarding rule is replaced).
+    """
 
     collection = "addresses"
     scope_kind = "regions"
@@ -87,13 +91,24 @@ class Addresses(Collection):
                 res["network"] = network_link(st, call, res["network"])
             res.setdefault("purpose", "GCE_ENDPOINT")
         ip = res.get("address")
-        res["address"] = st.ipam.check(pool, str(ip)) if ip else st.ipam.peek(pool)
+        holders = _ephemeral_holders(st, call, pool, str(ip)) if ip else []
+        if holders:  # promoting the ephemeral IP of forwarding rules to a static address
+            res["address"], res["_promotes"] = str(ip), holders
+        else:
+            res["address"] = st.ipam.check(pool, str(ip)) if ip else st.ipam.peek(pool)
         res["status"] = "RESERVED"
         res["_pool"] = pool
         return res
 
     def commit(self, st: State, ref: Ref, new: JSON, old: JSON | None) -> None:
         st.ipam.claim(new["_pool"], new["address"])
+        promoted = new.pop("_promotes", [])
+        for link in promoted:
+            rule = st.require(from_link(link))
+            del rule["_pool"]
+            rule["_address"] = st.links.of(ref)
+        if promoted:
+            new["users"], new["status"] = promoted, "IN_USE"
 
     def release(self, st: State, ref: Ref, old: JSON) -> None:
         st.ipam.release(old["_pool"], old["address"])
@@ -101,6 +116,17 @@ class Addresses(Collection):
     def check_delete(self, st: State, ref: Ref, current: JSON) -> None:
         if current.get("users"):
             raise in_use(ref.path, path_of(st, current["users"][0]))
+
+
+def _ephemeral_holders(st: State, call: Call, pool: str, ip: str) -> list[str]:
+    """The forwarding rules of the call's region holding `ip` of `pool` as an ephemeral IP."""
+    return [
+        st.links.of(ref)
+        for ref, rule in st.each("forwardingRules")
+        if (ref.project, ref.scope) == (call.project, call.scope)
+        and rule.get("_pool") == pool
+        and rule["IPAddress"] == ip
+    ]
 
 
 def _port_spans(rule: JSON) -> list[tuple[int, int]]:

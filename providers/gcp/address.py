@@ -21,6 +21,7 @@ from providers.gcp.context import Context, path
 from providers.gcp.desired import Desired
 from providers.gcp.options import ADDRESSES
 from providers.gcp.steps import delete
+from providers.gcp.upstream import tied
 
 KIND = "address"
 NEW = "(new address)"  # in a plan: the IP of an address not reserved yet
@@ -40,8 +41,10 @@ def read(ctx: Context, d: Desired) -> list[compute_v1.Address]:
     clauses = [f'(name = "{d.names.lb}")']
     if d.user_address:
         clauses.append(f'(name = "{d.user_address}")')
-    if d.requested_ip:
-        clauses.append(f'(address = "{d.requested_ip}")')
+    if d.wanted_ip:
+        clauses.append(f'(address = "{d.wanted_ip}")')
+    if d.upstream:
+        clauses.append(f'(name = "{d.upstream.lb}")')
     found = ctx.api.listed(ctx.addresses, " OR ".join(clauses))
     for item in found:
         if item.name == d.names.lb:
@@ -49,8 +52,19 @@ def read(ctx: Context, d: Desired) -> list[compute_v1.Address]:
     return found
 
 
+def _ours(d: Desired, found: list[compute_v1.Address]) -> compute_v1.Address | None:
+    """Our address, or the one cloud-provider-gcp reserved for the Service (kept as ours)."""
+    mine = next((a for a in found if a.name == d.names.lb), None)
+    if mine is not None or d.upstream is None:
+        return mine
+    theirs = (a for a in found if a.name == d.upstream.lb)
+    return next((a for a in theirs if tied(a.description, d.mark.service or "")), None)
+
+
 def _fits(address: compute_v1.Address, d: Desired) -> bool:
     if address.address_type != ("INTERNAL" if d.internal else "EXTERNAL"):
+        return False
+    if not d.internal and (address.network_tier or "PREMIUM") != d.tier:
         return False
     return not d.subnetwork or path(address.subnetwork) == path(d.subnetwork)
 
@@ -59,6 +73,8 @@ def _wanted(d: Desired, ip: str | None) -> compute_v1.Address:
     address = compute_v1.Address(
         name=d.names.lb, description=d.mark.description, labels=d.mark.labels
     )
+    if not d.internal:
+        address.network_tier = d.tier
     if d.internal:
         address.address_type = "INTERNAL"
         address.purpose = "SHARED_LOADBALANCER_VIP"  # one IP for the TCP and UDP rules
@@ -83,23 +99,25 @@ def _theirs(d: Desired, address: compute_v1.Address, field: str) -> str:
 
 def choose(d: Desired, found: list[compute_v1.Address]) -> Choice:
     """The address decision (pure); a missing or unfit user address is a PermanentError."""
-    ours = next((a for a in found if a.name == d.names.lb), None)
+    ours = _ours(d, found)
     if d.user_address:
         field = f"metadata.annotations[{ADDRESSES}]"
         theirs = next((a for a in found if a.name == d.user_address), None)
         if theirs is None:
             raise PermanentError(f"{field}: no address {d.user_address!r} here", field=field)
         return Choice(ip=_theirs(d, theirs, field), release=None if theirs is ours else ours)
-    holder = next((a for a in found if a.address == d.requested_ip), None)
+    holder = next((a for a in found if a.address == d.wanted_ip), None)
     if holder is not None and holder is not ours:
         return Choice(ip=_theirs(d, holder, "spec.loadBalancerIP"), release=ours)
-    if ours is not None and _fits(ours, d) and d.requested_ip in (None, ours.address):
+    if ours is not None and _fits(ours, d) and d.wanted_ip in (None, ours.address):
         return Choice(ip=ours.address)
-    return Choice(ip=None, reserve=_wanted(d, d.requested_ip), release=ours)
+    return Choice(ip=None, reserve=_wanted(d, d.wanted_ip), release=ours)
 
 
 def _reserve(ctx: Context, d: Desired, address: compute_v1.Address) -> Step:
     wish = f"the requested IP {d.requested_ip}" if d.requested_ip else "an IP"
+    if d.kept_ip and not d.requested_ip:
+        wish = f"{d.kept_ip}, cloud-provider-gcp's IP for the Service (kept)"
     change = PlannedChange("create", KIND, address.name, "addresses.insert", f"reserve {wish}")
 
     def run() -> None:

@@ -159,13 +159,16 @@ class Api:
         except exceptions.NotFound:
             return
 
-    def delete_unless_used(self, kind: Collection[R], name: str) -> None:
-        """Delete a resource unless another one still uses it (then, as when gone: done)."""
+    def delete_unless_used(self, kind: Collection[R], name: str) -> bool:
+        """Delete a resource unless another one still uses it (then, as when gone: done);
+        whether it is gone."""
         try:
             self.delete(kind, name)
         except exceptions.BadRequest as exc:
             if IN_USE not in reasons(exc):
                 raise
+            return False
+        return True
 
     def mutate(self, kind: Collection[Any], verb: str, fields: Mapping[str, Any]) -> None:
         """Any change (insert, delete, patch, update, addInstances, ...) and its wait."""

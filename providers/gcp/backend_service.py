@@ -31,6 +31,7 @@ def wanted(d: Desired) -> compute_v1.BackendService:
         description=d.mark.description,
         protocol=d.protocol,
         load_balancing_scheme=d.scheme,
+        session_affinity=d.affinity,
         health_checks=[where.regional("healthChecks", d.names.lb)],
         backends=[
             compute_v1.Backend(
@@ -48,6 +49,7 @@ def _view(service: compute_v1.BackendService) -> dict[str, object]:
         "healthChecks": sorted(path(link) for link in service.health_checks),
         "groups": sorted(path(b.group) for b in service.backends),
         "balancing": sorted({b.balancing_mode for b in service.backends}),
+        "affinity": service.session_affinity or "NONE",
     }
 
 

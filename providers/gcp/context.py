@@ -23,6 +23,7 @@ from google.cloud import compute_v1
 
 from lbcontroller.config import GcpProvider, RateLimit
 from lbcontroller.ratelimit import Family, TokenBucket, build_buckets
+from providers.gcp.legacy import HttpHealthChecksClient, Legacy
 
 if TYPE_CHECKING:
     # api imports Clients and Collection from here; Context names Api in annotations only
@@ -59,6 +60,7 @@ class Where:
     region: str
     network: str  # a full link
     subnetwork: str | None  # a full link; None: the region's default for the network
+    upstream_cluster: str | None = None  # cloud-provider-gcp's cluster id (upstreamClusterId)
 
     @classmethod
     def of(cls, config: GcpProvider, *, cluster: str) -> Where:
@@ -71,6 +73,7 @@ class Where:
             region=config.region,
             network=_absolute(config.network, config.project, "global/networks"),
             subnetwork=None if subnet is None else _absolute(subnet, config.project, region),
+            upstream_cluster=config.upstream_cluster_id,
         )
 
     def regional(self, collection: str, name: str) -> str:
@@ -119,6 +122,10 @@ class Clients:
     health_checks: compute_v1.RegionHealthChecksClient
     instance_groups: compute_v1.InstanceGroupsClient
     firewalls: compute_v1.FirewallsClient
+    # what cloud-provider-gcp made and lbcontroller only reads and deletes
+    target_pools: compute_v1.TargetPoolsClient
+    global_health_checks: compute_v1.HealthChecksClient
+    http_health_checks: HttpHealthChecksClient
     region_ops: compute_v1.RegionOperationsClient
     zone_ops: compute_v1.ZoneOperationsClient
     global_ops: compute_v1.GlobalOperationsClient
@@ -139,6 +146,7 @@ def make_clients(config: GcpProvider) -> Clients:
             "client_options": {"api_endpoint": config.endpoint},
             "credentials": AnonymousCredentials(),  # type: ignore[no-untyped-call]
         }
+    pools = compute_v1.TargetPoolsClient(**options)
     return Clients(
         project=config.project,
         addresses=compute_v1.AddressesClient(**options),
@@ -147,6 +155,9 @@ def make_clients(config: GcpProvider) -> Clients:
         health_checks=compute_v1.RegionHealthChecksClient(**options),
         instance_groups=compute_v1.InstanceGroupsClient(**options),
         firewalls=compute_v1.FirewallsClient(**options),
+        target_pools=pools,
+        global_health_checks=compute_v1.HealthChecksClient(**options),
+        http_health_checks=HttpHealthChecksClient(pools.transport),
         region_ops=compute_v1.RegionOperationsClient(**options),
         zone_ops=compute_v1.ZoneOperationsClient(**options),
         global_ops=compute_v1.GlobalOperationsClient(**options),
@@ -178,6 +189,9 @@ class Context:
     forwarding_rules: Collection[compute_v1.ForwardingRule]
     addresses: Collection[compute_v1.Address]
     firewalls: Collection[compute_v1.Firewall]
+    target_pools: Collection[compute_v1.TargetPool]
+    global_health_checks: Collection[compute_v1.HealthCheck]
+    http_health_checks: Collection[Legacy]
     # The cluster's groups are shared: one worker at a time reads and changes them, so two
     # Services never add the same instance or create the same group at once.
     instance_groups_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -187,6 +201,7 @@ class Context:
         """The context of a provider serving `where` through `api`."""
         c = api.clients
         region = {"project": where.project, "region": where.region}
+        project = {"project": where.project}
         return cls(
             api=api,
             where=where,
@@ -198,7 +213,14 @@ class Context:
                 "forwardingRules", c.forwarding_rules, "forwarding_rule", region
             ),
             addresses=Collection("addresses", c.addresses, "address", region),
-            firewalls=Collection("firewalls", c.firewalls, "firewall", {"project": where.project}),
+            firewalls=Collection("firewalls", c.firewalls, "firewall", project),
+            target_pools=Collection("targetPools", c.target_pools, "target_pool", region),
+            global_health_checks=Collection(
+                "healthChecks", c.global_health_checks, "health_check", project
+            ),
+            http_health_checks=Collection(
+                "httpHealthChecks", c.http_health_checks, "http_health_check", project
+            ),
         )
 
     def instance_groups(self, zone: str) -> Collection[compute_v1.InstanceGroup]:

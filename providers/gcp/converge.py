@@ -17,6 +17,7 @@ from google.cloud import compute_v1
 from lbcontroller.steps import Journal
 from providers.gcp import (
     address,
+    adoption,
     backend_service,
     firewalls,
     forwarding_rules,
@@ -60,8 +61,15 @@ def _members(
 
 
 def converge(ctx: Context, d: Desired, *, journal: Journal) -> str:
-    """Converge (or plan) the whole load balancer; the IP its rules use."""
+    """Converge (or plan) the whole load balancer; the IP its rules use.
+
+    A load balancer cloud-provider-gcp made for the Service is taken over (`adoption`): its
+    IP reserved as ours, its rule swapped for ours, then the rest of it removed. It is looked
+    for (one read) only while the Service has no rule of ours.
+    """
     now = read(ctx, d)
+    up = None if now.rules else adoption.find(ctx, d)  # ours exist: taken over, or never theirs
+    d = adoption.keeping(d, up)
     choice = address.choose(d, now.addresses)  # may refuse the user's address: before writes
     found = _members(ctx, d, now.backend, journal)  # a foreign group stops it: before writes
     journal.do(health_check.steps(ctx, d, current=now.health))
@@ -71,8 +79,12 @@ def converge(ctx: Context, d: Desired, *, journal: Journal) -> str:
     journal.do(instance_groups.retired(ctx, d, found=found))
     journal.do(address.steps(ctx, d, choice=choice))
     ip = address.resolved(ctx, d, choice=choice, applied=journal.apply)
+    if up is not None:
+        journal.do([adoption.swap(ctx, d, up)])
     journal.do(forwarding_rules.creation(ctx, d, keep=keep, ip=ip))
     journal.do(firewalls.steps(ctx, d, found=now.firewalls, ip=ip))
+    if up is not None:
+        journal.do(adoption.leftovers(ctx, up.names, d.mark.service or "", address=False))
     return ip
 
 

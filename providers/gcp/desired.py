@@ -19,11 +19,17 @@ from lbcontroller.spec import HealthCheck, LoadBalancerRef, LoadBalancerSpec
 from providers.gcp.context import Where
 from providers.gcp.options import options_of
 from providers.gcp.ownership import Mark
+from providers.gcp.upstream import Names as UpstreamNames
+from providers.gcp.upstream import group_name as upstream_group
+from providers.gcp.upstream import names_for
 
 MAX_NAME = 63
 PROTOCOLS = ("TCP", "UDP")
 MAX_RULE_PORTS = 5  # a forwarding rule lists at most 5 ports; more: all ports
 PROBER_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
+# Kubernetes' sessionAffinity -> the backend service's, as upstream maps it for target pools
+# and backend services alike (gce_loadbalancer_external.go, `translateAffinityType`).
+AFFINITY = {"None": "NONE", "ClientIP": "CLIENT_IP"}
 EXTERNAL_PROBER_RANGES = (*PROBER_RANGES, "209.85.152.0/22", "209.85.204.0/22")
 
 
@@ -39,14 +45,18 @@ class Names:
     lb: str  # health check, backend service, address and Service firewall
     health_firewall: str
     group: str
+    upstream_group: bool = False  # the group is cloud-provider-gcp's (`upstreamClusterId`)
 
     @classmethod
-    def of(cls, ref: LoadBalancerRef) -> Names:
-        """The names of `ref`'s load balancer."""
+    def of(cls, ref: LoadBalancerRef, where: Where) -> Names:
+        """The names of `ref`'s load balancer (the cluster's groups upstream's way when
+        `upstreamClusterId` is set: a VM can be in only one load-balanced group)."""
+        theirs = where.upstream_cluster
         return cls(
             lb=ref.name,
             health_firewall=child_name(ref.name, "hc", limit=MAX_NAME),
-            group=group_name(ref.cluster),
+            group=upstream_group(theirs) if theirs else group_name(ref.cluster),
+            upstream_group=bool(theirs),
         )
 
     def rule(self, protocol: str) -> str:
@@ -80,6 +90,17 @@ class Desired:
     requested_ip: str | None
     subnetwork: str | None  # internal only: a full link, None for the network's default
     global_access: bool
+    tier: str = "PREMIUM"  # the network tier of an external rule and address
+    affinity: str = "NONE"  # the backend service's session affinity
+    upstream: UpstreamNames | None = None  # what cloud-provider-gcp would have named it
+    kept_ip: str | None = None  # upstream's IP, when taking its load balancer over keeps it
+    note: str = ""  # why upstream's IP is not kept (shown in the plan)
+    took_over: str = ""  # the name of upstream's load balancer this run takes over
+
+    @property
+    def wanted_ip(self) -> str | None:
+        """The IP the address must have: the requested one, else upstream's kept one."""
+        return self.requested_ip or self.kept_ip
 
     @property
     def internal(self) -> bool:
@@ -121,7 +142,7 @@ def ipv4_ranges(ranges: tuple[str, ...]) -> tuple[str, ...]:
 def desired(spec: LoadBalancerSpec[Any], where: Where) -> Desired:
     """What the spec asks for; `validate` has refused what GCP cannot serve."""
     options = options_of(spec)
-    names = Names.of(spec.ref)
+    names = Names.of(spec.ref, where)
     ports = _ports(spec)
     rules = tuple(
         Rule(names.rule(proto), proto, found if len(found) <= MAX_RULE_PORTS else ())
@@ -142,4 +163,7 @@ def desired(spec: LoadBalancerSpec[Any], where: Where) -> Desired:
         requested_ip=spec.requested_ip,
         subnetwork=subnet if options.internal else None,
         global_access=options.global_access,
+        tier=options.tier,
+        affinity=AFFINITY.get(spec.session_affinity, "NONE"),
+        upstream=names_for(spec.ref, where),
     )

@@ -16,7 +16,7 @@ from providers.gcp.api import blame
 from providers.gcp.context import Context, path
 from providers.gcp.desired import PROTOCOLS, Desired, Names, Rule
 from providers.gcp.options import ADDRESSES
-from providers.gcp.ownership import Mark
+from providers.gcp.ownership import TOOK_OVER, Mark
 from providers.gcp.steps import delete
 
 KIND = "forwarding-rule"
@@ -37,7 +37,7 @@ def wanted(d: Desired, rule: Rule, *, ip: str) -> compute_v1.ForwardingRule:
     out = compute_v1.ForwardingRule(
         name=rule.name,
         description=d.mark.description,
-        labels=d.mark.labels,
+        labels=d.mark.labels | ({TOOK_OVER: d.took_over} if d.took_over else {}),
         I_p_address=ip,
         I_p_protocol=rule.protocol,
         load_balancing_scheme=d.scheme,
@@ -47,6 +47,8 @@ def wanted(d: Desired, rule: Rule, *, ip: str) -> compute_v1.ForwardingRule:
         out.ports = list(rule.ports)
     else:
         out.all_ports = True
+    if not d.internal:
+        out.network_tier = d.tier
     if d.internal:
         out.network = d.where.network
         if d.subnetwork:
@@ -72,6 +74,7 @@ def _matches(current: compute_v1.ForwardingRule, want: compute_v1.ForwardingRule
         and path(current.backend_service) == path(want.backend_service)
         and _span(current) == _span(want)
         and current.allow_global_access == want.allow_global_access
+        and (current.network_tier or "PREMIUM") == (want.network_tier or "PREMIUM")
     )
     return same and (not want.subnetwork or path(current.subnetwork) == path(want.subnetwork))
 
@@ -101,7 +104,7 @@ def teardown(
 
 def _create(ctx: Context, d: Desired, want: compute_v1.ForwardingRule) -> Step:
     ports = ",".join(want.ports) or "all ports"
-    detail = f"{want.I_p_protocol} {ports} on {want.I_p_address}"
+    detail = "; ".join(filter(None, (f"{want.I_p_protocol} {ports} on {want.I_p_address}", d.note)))
     change = PlannedChange("create", KIND, want.name, "forwardingRules.insert", detail)
     chosen = f"metadata.annotations[{ADDRESSES}]" if d.user_address else None
     field = "spec.loadBalancerIP" if d.requested_ip else chosen

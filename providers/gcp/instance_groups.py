@@ -53,7 +53,8 @@ def _claimed(ctx: Context, zone: str, d: Desired) -> Group:
     found = ctx.api.get(ctx.instance_groups(zone), d.names.group)
     if found is None:
         return Group(exists=False, members=frozenset())
-    Mark(cluster=d.mark.cluster).check(found, KIND)
+    if not (d.names.upstream_group and not found.description):  # upstream's carry none
+        Mark(cluster=d.mark.cluster).check(found, KIND)
     if not found.size:
         return Group(exists=True, members=frozenset())
     return Group(exists=True, members=members(ctx, zone=zone, group=d.names.group) or frozenset())
@@ -123,7 +124,10 @@ def retirement(ctx: Context, *, zone: str, group: str) -> Step:
         "delete", KIND, group, kind.operation("delete"), f"zone {zone}, if unused"
     )
 
-    return Step(change, lambda: ctx.api.delete_unless_used(kind, group))
+    def run() -> None:
+        ctx.api.delete_unless_used(kind, group)
+
+    return Step(change, run)
 
 
 def retired(ctx: Context, d: Desired, *, found: dict[str, Group]) -> list[Step]:

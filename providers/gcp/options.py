@@ -24,6 +24,7 @@ ADDRESSES = "networking.gke.io/load-balancer-ip-addresses"
 GLOBAL_ACCESS = "networking.gke.io/internal-load-balancer-allow-global-access"
 NETWORK_TIER = "cloud.google.com/network-tier"
 RBS = "cloud.google.com/l4-rbs"
+TIERS = ("Premium", "Standard")
 # Accepted by GKE, refused here (silently ignoring them would build something else).
 UNSUPPORTED = (
     "networking.gke.io/weighted-load-balancing",
@@ -41,6 +42,7 @@ class GcpOptions:
     subnet: str | None = None  # a subnetwork name in the provider's region (internal only)
     address: str | None = None  # the name of a reserved regional address, never released
     global_access: bool = False  # internal only
+    tier: str = "PREMIUM"  # external only: the network tier of the rule and address
     # Per-Service node selection is impossible with instance-group backends: a VM may be in
     # only one load-balanced instance group, so every load balancer shares one group a zone.
     node_labels: Mapping[str, str] = field(default_factory=dict)
@@ -51,7 +53,6 @@ def parse_options(annotations: Mapping[str, str]) -> GcpOptions:
     for key in UNSUPPORTED:
         if key in annotations:
             raise InvalidAnnotation(key, annotations[key], "not supported by lbcontroller (GCP)")
-    _only(annotations, NETWORK_TIER, "Premium", "Standard tier is not supported")
     _only(annotations, RBS, "enabled", "backend service-based load balancers are always built")
     internal = _internal(annotations)
     options = GcpOptions(
@@ -59,7 +60,12 @@ def parse_options(annotations: Mapping[str, str]) -> GcpOptions:
         subnet=_name(annotations, SUBNET),
         address=_address(annotations),
         global_access=ann.get_bool(annotations, GLOBAL_ACCESS),
+        tier=ann.get_choice(annotations, NETWORK_TIER, TIERS, default="Premium").upper(),
     )
+    if internal and options.tier != "PREMIUM":
+        raise InvalidAnnotation(
+            NETWORK_TIER, annotations[NETWORK_TIER], "internal load balancers have no network tier"
+        )
     for key in (SUBNET, GLOBAL_ACCESS):
         if key in annotations and not internal:
             raise InvalidAnnotation(key, annotations[key], f"needs {TYPE}: Internal")

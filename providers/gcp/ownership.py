@@ -26,6 +26,9 @@ CLUSTER = "lbcontroller.io/cluster"
 SERVICE = "lbcontroller.io/service"
 CLUSTER_LABEL = "lbcontroller-cluster"
 LB_LABEL = "lbcontroller-lb"
+# On forwarding rules made while taking over cloud-provider-gcp's load balancer: its name, so
+# that deleting the Service looks for what upstream may have left (`teardown`).
+TOOK_OVER = "lbcontroller-took-over"
 LABELLED = (compute_v1.ForwardingRule, compute_v1.Address)
 R = TypeVar("R")
 

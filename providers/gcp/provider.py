@@ -17,7 +17,7 @@ from lbcontroller.model import Ingress
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
 from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec
 from lbcontroller.steps import Journal
-from providers.gcp import converge, ownership, teardown
+from providers.gcp import adoption, converge, ownership, teardown
 from providers.gcp.context import Context
 from providers.gcp.desired import desired
 from providers.gcp.options import GcpOptions, parse_options
@@ -77,5 +77,7 @@ class GcpLoadBalancers:
         return [step.change for step in teardown.steps(self.ctx, ref)]
 
     def list_owned(self) -> Sequence[OwnedLoadBalancer]:
-        """Every load balancer (backend service) marked as this cluster's."""
-        return ownership.list_owned(self.ctx)
+        """Every load balancer (backend service) marked as this cluster's, and those
+        cloud-provider-gcp made in this cluster and nobody took over yet."""
+        found = [*ownership.list_owned(self.ctx), *adoption.listed(self.ctx)]
+        return sorted(found, key=lambda item: (item.ref.service_key, item.cloud_id))

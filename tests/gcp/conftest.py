@@ -38,7 +38,9 @@ def gce_nodes(admin: Admin) -> tuple[Node, ...]:
     )
 
 
-def make_provider(url: str, *, subnetwork: str | None = None) -> GcpLoadBalancers:
+def make_provider(
+    url: str, *, subnetwork: str | None = None, upstream_cluster_id: str | None = None
+) -> GcpLoadBalancers:
     """A provider on the fake, built as the CLI builds it."""
     config = GcpProvider(
         type="gcp",
@@ -48,6 +50,7 @@ def make_provider(url: str, *, subnetwork: str | None = None) -> GcpLoadBalancer
         endpoint=url,
         rate_limits={"read": FAST, "write": FAST},
         subnetwork=subnetwork,
+        upstream_cluster_id=upstream_cluster_id,
     )
     built = build(config, cluster=CLUSTER, metrics=Metrics())
     assert isinstance(built, GcpLoadBalancers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from lbcontroller.config import GcpProvider, RateLimit
@@ -60,11 +62,14 @@ def test_names_are_valid_and_deterministic() -> None:
     mark = Mark(cluster="prod", service="shop/web", lb="k8s-shop-web-0123456789")
     ref = ref_from(mark.description, cluster="prod", name="k8s-shop-web-0123456789")
     assert ref is not None and ref.service_key == "shop/web"
-    names = Names.of(ref)
+    names = Names.of(ref, WHERE)
     assert (names.rule("TCP"), names.health_firewall) == (
         "k8s-shop-web-0123456789-tcp",
         "k8s-shop-web-0123456789-hc",
     )
+    assert (names.group, names.upstream_group) == (group_name("prod"), False)
+    theirs = Names.of(ref, dataclasses.replace(WHERE, upstream_cluster="0123abcd"))
+    assert (theirs.group, theirs.upstream_group) == ("k8s-ig--0123abcd", True)
     long = group_name("c" * 63)
     assert long == group_name("c" * 63) and len(long) <= 63 and long.startswith("k8s-ig-")
     assert ref_from(mark.description, cluster="other", name="x") is None

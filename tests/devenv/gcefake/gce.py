@@ -87,6 +87,8 @@ class Gce:
         self.instance_groups = compute_v1.InstanceGroupsClient(**kw)
         self.instances = compute_v1.InstancesClient(**kw)
         self.firewalls = compute_v1.FirewallsClient(**kw)
+        self.target_pools = compute_v1.TargetPoolsClient(**kw)
+        self.global_health_checks = compute_v1.HealthChecksClient(**kw)
         self.region_ops = compute_v1.RegionOperationsClient(**kw)
         self.zone_ops = compute_v1.ZoneOperationsClient(**kw)
         self.global_ops = compute_v1.GlobalOperationsClient(**kw)
@@ -121,6 +123,22 @@ class Gce:
         assert not result.error.errors, result.error
         assert not result.http_error_status_code
         return result
+
+    def legacy(self, method: str, name: str = "", body: dict[str, Any] | None = None) -> Any:
+        """global/httpHealthChecks over plain REST (google-cloud-compute has no client for
+        them); a mutation is waited for and must succeed."""
+        url = f"{self.base}/global/httpHealthChecks" + (f"/{name}" if name else "")
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            url, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer = json.loads(response.read())
+        if method == "GET":
+            return answer
+        return self.done(
+            compute_v1.Operation.from_json(json.dumps(answer), ignore_unknown_fields=True)
+        )
 
     def link(self, scope: str, collection: str, name: str) -> str:
         """The selfLink the fake gives a resource."""
