@@ -13,16 +13,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lbcontroller.errors import PermanentError
+from lbcontroller.errors import InvalidAnnotation
 from lbcontroller.naming import child_name, digest
-from lbcontroller.spec import HealthCheck, Listener, LoadBalancerRef, LoadBalancerSpec
-from providers.aws.options import SUBNETS, TRAFFIC_PORT, AwsOptions, options_of
+from lbcontroller.spec import (
+    KUBE_PROXY_HEALTH_PORT,
+    HealthCheck,
+    Listener,
+    LoadBalancerRef,
+    LoadBalancerSpec,
+)
+from providers.aws.options import HC_TIMEOUT, TRAFFIC_PORT, AwsOptions, options_of
 from providers.aws.ownership import tags_for
 
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    """A health check; `port` is a number or "traffic-port"."""
+    """A health check; `port` is a number or "traffic-port"; `protocol` TCP, HTTP, HTTPS or
+    (classic only) SSL."""
 
     protocol: str
     port: str
@@ -85,23 +92,15 @@ class Desired:
         return dict(self.tags)
 
 
-def subnets_of(options: AwsOptions, defaults: Sequence[str]) -> tuple[str, ...]:
-    """The annotation's subnets, else the configured ones; PermanentError if neither."""
-    subnets = options.subnets or tuple(defaults)
-    if not subnets:
-        raise PermanentError(f"no subnets: set {SUBNETS} or the provider's subnets", field=SUBNETS)
-    return subnets
-
-
-def desired_for(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> Desired:
-    """What AWS should hold for `spec` (already validated)."""
+def desired_for(spec: LoadBalancerSpec[Any], *, subnets: Sequence[str]) -> Desired:
+    """What AWS should hold for `spec` (already validated) in the resolved `subnets`."""
     options = options_of(spec)
     common = Desired(
         ref=spec.ref,
         kind=options.kind,
         internal=options.internal,
-        subnets=subnets_of(options, default_subnets),
-        health=_health(spec.health_check, options, spec.listeners),
+        subnets=tuple(subnets),
+        health=health_of(spec),
         cross_zone=options.cross_zone,
         proxy_protocol=options.proxy_protocol,
         tags=tuple(sorted(tags_for(spec.ref, options.extra_tags).items())),
@@ -153,22 +152,57 @@ def _classic_listener(item: Listener, options: AwsOptions) -> ClassicListener:
     )
 
 
-def _health(spec: HealthCheck, options: AwsOptions, listeners: Sequence[Listener]) -> Health:
-    override = options.health
-    protocol = override.protocol or spec.protocol
-    port = override.port or str(spec.port)
-    if options.kind == "classic" and port == TRAFFIC_PORT:
-        port = str(listeners[0].node_port)
-    path = None if protocol == "TCP" else (override.path or spec.path or "/")
+# Interval, timeout, healthy and unhealthy thresholds of each default health check.
+OWN_TIMING = (10, 5, 2, 2)  # lbcontroller's own, both kinds
+# cloud-provider-aws v1.37.1 (compatibility: upstream): a classic ELB's (aws_loadbalancer.go
+# defaultElbHC*), an NLB's for externalTrafficPolicy Cluster (defaultNlbHealthCheck*) and
+# Local (buildNLBHealthCheckConfiguration: 10 s and 2/2; it sends no timeout, so the target
+# group gets AWS's default for an HTTP check, 6 s).
+UPSTREAM_CLASSIC_TIMING = (10, 5, 2, 6)
+UPSTREAM_NLB_TIMING = (30, 10, 3, 3)
+UPSTREAM_NLB_LOCAL_TIMING = (10, 6, 2, 2)
+
+
+def _base(
+    spec: HealthCheck, options: AwsOptions, listeners: Sequence[Listener]
+) -> tuple[Health, tuple[int, int, int, int]]:
+    """The default check (protocol, port, path) and timing, before the annotations."""
+    own = Health(spec.protocol, str(spec.port), spec.path, *OWN_TIMING)
+    if not options.upstream:
+        return own, OWN_TIMING
+    local = spec.port != KUBE_PROXY_HEALTH_PORT  # healthCheckNodePort: externalTrafficPolicy Local
+    if options.kind == "nlb":
+        if local:
+            return own, UPSTREAM_NLB_LOCAL_TIMING
+        return Health("TCP", TRAFFIC_PORT, "/", *UPSTREAM_NLB_TIMING), UPSTREAM_NLB_TIMING
+    if local:
+        return own, UPSTREAM_CLASSIC_TIMING
+    secure = options.backend_protocol in ("https", "ssl")  # upstream then probes with SSL
+    port = str(listeners[0].node_port)
     return Health(
-        protocol=protocol,
-        port=port,
-        path=path,
-        interval=override.interval,
-        timeout=override.timeout,
-        healthy=override.healthy,
-        unhealthy=override.unhealthy,
+        "SSL" if secure else "TCP", port, "/", *UPSTREAM_CLASSIC_TIMING
+    ), UPSTREAM_CLASSIC_TIMING
+
+
+def health_of(spec: LoadBalancerSpec[Any]) -> Health:
+    """The health check of `spec`: its defaults (per kind and compatibility) and annotations."""
+    options = options_of(spec)
+    override = options.health
+    base, timing = _base(spec.health_check, options, spec.listeners)
+    protocol = override.protocol or base.protocol
+    port = override.port or base.port
+    if options.kind == "classic" and port == TRAFFIC_PORT:
+        port = str(spec.listeners[0].node_port)
+    given = (override.interval, override.timeout, override.healthy, override.unhealthy)
+    interval, timeout, healthy, unhealthy = (
+        default if value is None else value for value, default in zip(given, timing, strict=True)
     )
+    if timeout >= interval:
+        raise InvalidAnnotation(
+            HC_TIMEOUT, str(timeout), f"must be less than the interval ({interval})"
+        )
+    path = None if protocol in ("TCP", "SSL") else (override.path or base.path or "/")
+    return Health(protocol, port, path, interval, timeout, healthy, unhealthy)
 
 
 def fingerprint(*inputs: object) -> str:

@@ -19,10 +19,9 @@ from devenv.procs import stop
 from devenv.state import EnvState
 from lbcontroller.gc import find_orphans
 from lbcontroller.kube import KubeClient
-from lbcontroller.model import FINALIZER, Service, node_from_json
-from lbcontroller.provider import Provider
+from lbcontroller.model import FINALIZER, Service
 from lbcontroller.router import Route, Router
-from lbcontroller.spec import SpecSettings, build_spec
+from lbcontroller.spec import SpecSettings
 from providers.aws.ownership import upstream_name
 from tests.conftest import aws_backend_url
 from tests.support.harness import make_controller, running, wait_for
@@ -30,7 +29,10 @@ from tests.support.objects import Nodes, create_service, delete_service, get_ser
 from tests.support.upstream_aws import (
     AwsCluster,
     add_nodes,
+    hostname,
     lbcontroller_provider,
+    plan_of,
+    public_route,
     seed_cluster,
     service_controller,
 )
@@ -42,16 +44,6 @@ SERVICE_NAME = "kubernetes.io/service-name"
 UPSTREAM_RULES = "kubernetes.io/rule/nlb/"
 MANAGED_BY = "lbcontroller.io/managed-by"
 KUBE_PROXY_HEALTH = 10256
-
-
-def _public(cluster: AwsCluster) -> None:
-    """An internet gateway route: upstream puts an internet-facing NLB in public subnets only."""
-    ec2 = cluster.ec2()
-    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=cluster.vpc)
-    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [cluster.vpc]}])
-    table = tables["RouteTables"][0]["RouteTableId"]
-    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
 
 
 def _nlbs(cluster: AwsCluster) -> dict[str, dict[str, Any]]:
@@ -85,22 +77,10 @@ def _ingress_rules(cluster: AwsCluster) -> list[dict[str, Any]]:
     return [r for r in rules if not r["IsEgress"]]
 
 
-def _hostname(kube: KubeClient, namespace: str, name: str) -> str | None:
-    svc = get_service(kube, namespace, name)
-    return svc.ingress[0].hostname if svc is not None and svc.ingress else None
-
-
 def _service(kube: KubeClient, namespace: str, name: str) -> Service:
     svc = get_service(kube, namespace, name)
     assert svc is not None
     return svc
-
-
-def _plan(kube: KubeClient, provider: Provider, service: Service, cluster: str) -> list[Any]:
-    items, _ = kube.list("/api/v1/nodes")
-    nodes = [node_from_json(item) for item in items]
-    spec = build_spec(service, nodes, SpecSettings(cluster=cluster), provider.parse_options)
-    return list(provider.plan(spec))
 
 
 def _decoy(cluster: AwsCluster, service: Service) -> str:
@@ -124,7 +104,7 @@ def test_upstream_nlbs_are_adopted_in_place_and_cleaned_up(
     tmp_path: Path,
 ) -> None:
     cluster = seed_cluster(aws_backend_url(devenv, "moto"), REGION, f"c-{namespace}")
-    _public(cluster)
+    public_route(cluster)
     add_nodes(cluster, nodes)
     manager = service_controller(upstream_aws, cluster, devenv.env["KUBECONFIG"], tmp_path)
     try:
@@ -132,7 +112,7 @@ def test_upstream_nlbs_are_adopted_in_place_and_cleaned_up(
             create_service(kube, namespace, name, lb_class=None, annotations=NLB)
         before = {
             name: wait_for(
-                lambda n=name: _hostname(kube, namespace, n),  # type: ignore[misc]
+                lambda n=name: hostname(kube, namespace, n),  # type: ignore[misc]
                 timeout=90,
                 what=f"upstream's hostname for {name}",
             )
@@ -160,7 +140,7 @@ def test_upstream_nlbs_are_adopted_in_place_and_cleaned_up(
     orphans = find_orphans(owned={"aws": owned}, services=[services["one"]], router=router)
     assert [o.owned.cloud_id for o in orphans] == [arns["two"]]
     # the plan shows the adoption before it is done
-    plan = _plan(kube, provider, services["one"], cluster.cluster_id)
+    plan = plan_of(kube, provider, services["one"], cluster.cluster_id)
     assert plan[0].action == "adopt" and plan[0].name == arns["one"], plan
     assert (
         _nlbs(cluster)[upstream_name(services["one"].uid)]["Tags"]
@@ -188,13 +168,13 @@ def test_upstream_nlbs_are_adopted_in_place_and_cleaned_up(
                 timeout=60,
                 what=f"{name} adopted",
             )
-        wait_for(lambda: _hostname(kube, namespace, "three"), timeout=60, what="three served")
+        wait_for(lambda: hostname(kube, namespace, "three"), timeout=60, what="three served")
         after = _nlbs(cluster)
         instances = set(cluster.instances.values())
         for name, svc in services.items():
             nlb = after[upstream_name(svc.uid)]
             assert nlb["LoadBalancerArn"] == arns[name]
-            assert _hostname(kube, namespace, name) == before[name] == nlb["DNSName"]
+            assert hostname(kube, namespace, name) == before[name] == nlb["DNSName"]
             assert nlb["Tags"]["lbcontroller.io/service-uid"] == svc.uid
             assert [n for n, lb in after.items() if lb["Tags"].get(SERVICE_NAME) == svc.key] == [
                 upstream_name(svc.uid)

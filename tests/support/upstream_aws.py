@@ -22,9 +22,11 @@ from devenv.procs import Proc, start, wait_ready
 from lbcontroller.config import AwsProvider
 from lbcontroller.kube import KubeClient
 from lbcontroller.metrics import Metrics
+from lbcontroller.model import Service, node_from_json
 from lbcontroller.provider import Provider
 from lbcontroller.registry import factory_for
-from tests.support.objects import Nodes
+from lbcontroller.spec import SpecSettings, build_spec
+from tests.support.objects import Nodes, get_service
 
 BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build-upstream-aws.sh"
 UNINITIALIZED = "node.cloudprovider.kubernetes.io/uninitialized"
@@ -51,6 +53,10 @@ class AwsCluster:
     def elbv2(self) -> Any:
         """An ELBv2 client of moto in the cluster's region."""
         return boto3.client("elbv2", endpoint_url=self.endpoint, region_name=self.region)
+
+    def elb(self) -> Any:
+        """A classic ELB client of moto in the cluster's region."""
+        return boto3.client("elb", endpoint_url=self.endpoint, region_name=self.region)
 
 
 def seed_cluster(endpoint: str, region: str, cluster_id: str, count: int = 2) -> AwsCluster:
@@ -80,6 +86,31 @@ def seed_cluster(endpoint: str, region: str, cluster_id: str, count: int = 2) ->
     )["Instances"]
     cluster.instances = {i["PrivateDnsName"]: i["InstanceId"] for i in made}
     return cluster
+
+
+def public_route(cluster: AwsCluster) -> None:
+    """An internet gateway route: upstream puts an internet-facing load balancer in public
+    subnets only."""
+    ec2 = cluster.ec2()
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=cluster.vpc)
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [cluster.vpc]}])
+    table = tables["RouteTables"][0]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+
+
+def hostname(kube: KubeClient, namespace: str, name: str) -> str | None:
+    """The hostname in the Service's status, None while it has none."""
+    svc = get_service(kube, namespace, name)
+    return svc.ingress[0].hostname if svc is not None and svc.ingress else None
+
+
+def plan_of(kube: KubeClient, provider: Provider, service: Service, cluster: str) -> list[Any]:
+    """What `provider.plan` lists for `service` with the cluster's Nodes."""
+    items, _ = kube.list("/api/v1/nodes")
+    nodes = [node_from_json(item) for item in items]
+    spec = build_spec(service, nodes, SpecSettings(cluster=cluster), provider.parse_options)
+    return list(provider.plan(spec))
 
 
 def add_nodes(cluster: AwsCluster, nodes: Nodes) -> None:
@@ -127,8 +158,9 @@ def service_controller(binary: str, cluster: AwsCluster, kubeconfig: str, logs: 
     return manager
 
 
-def lbcontroller_provider(cluster: AwsCluster, name: str) -> Provider:
-    """lbcontroller's AWS provider `name` on the seeded cluster (its nodes' group opened)."""
+def lbcontroller_provider(cluster: AwsCluster, name: str, **settings: Any) -> Provider:
+    """lbcontroller's AWS provider `name` on the seeded cluster (its nodes' group opened);
+    `settings` set any other field of its config entry (e.g. `compatibility`)."""
     config = AwsProvider(
         type="aws",
         name=name,
@@ -136,6 +168,7 @@ def lbcontroller_provider(cluster: AwsCluster, name: str) -> Provider:
         endpoint=cluster.endpoint,
         subnets=[cluster.subnet],
         node_security_group=cluster.node_group,
+        **settings,
     )
     return factory_for("aws")(config, cluster=cluster.cluster_id, metrics=Metrics())
 
