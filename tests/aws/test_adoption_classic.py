@@ -6,7 +6,8 @@ provider's `compatibility: lbcontroller` defaults the plan for the unannotated S
 replace the classic ELB by an NLB, and its create entry says so; under `compatibility:
 upstream` the plan starts by adopting it. lbcontroller (upstream defaults) then takes both
 over: the same hostnames; the classic ELB keeps its name, its instances are the nodes',
-its health check stays upstream's default; our own security group takes the place of
+its health check stays upstream's default (and the NLB's new target group gets upstream's:
+TCP on the traffic port, 30/10/3/3); our own security group takes the place of
 upstream's `k8s-elb-<lb>` group, which is gone with the rule that opened the nodes' group to
 it. Deleting the Services leaves no load balancer, target group, security group or rule that
 either controller made.
@@ -163,6 +164,10 @@ def test_upstream_classic_elb_is_adopted_beside_an_nlb(
         (nlb_after,) = cluster.elbv2().describe_load_balancers()["LoadBalancers"]
         assert nlb_after["LoadBalancerArn"] == nlb["LoadBalancerArn"]
         assert hostname(kube, namespace, "net") == before["net"]
+        (group,) = cluster.elbv2().describe_target_groups()["TargetGroups"]
+        health = ("HealthCheckProtocol", "HealthCheckPort", "HealthCheckIntervalSeconds")
+        health += ("HealthCheckTimeoutSeconds", "HealthyThresholdCount", "UnhealthyThresholdCount")
+        assert [group[key] for key in health] == ["TCP", "traffic-port", 30, 10, 3, 3]
 
         for name in ("old", "net"):
             delete_service(kube, namespace, name)
