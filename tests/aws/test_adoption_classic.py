@@ -165,8 +165,10 @@ def test_upstream_classic_elb_is_adopted_beside_an_nlb(
         assert nlb_after["LoadBalancerArn"] == nlb["LoadBalancerArn"]
         assert hostname(kube, namespace, "net") == before["net"]
         (group,) = cluster.elbv2().describe_target_groups()["TargetGroups"]
-        health = ("HealthCheckProtocol", "HealthCheckPort", "HealthCheckIntervalSeconds")
-        health += ("HealthCheckTimeoutSeconds", "HealthyThresholdCount", "UnhealthyThresholdCount")
+        health = [
+            *("HealthCheckProtocol", "HealthCheckPort", "HealthCheckIntervalSeconds"),
+            *("HealthCheckTimeoutSeconds", "HealthyThresholdCount", "UnhealthyThresholdCount"),
+        ]
         assert [group[key] for key in health] == ["TCP", "traffic-port", 30, 10, 3, 3]
 
         for name in ("old", "net"):
