@@ -1,4 +1,4 @@
-"""The AWS provider: Network Load Balancers (default) and classic ELBs for Services.
+"""The AWS provider: Network Load Balancers and classic ELBs for Services.
 
 Where it sits: the CLI calls `build` once per `type: aws` entry of the config; the reconciler
 then uses the returned `Provider`. Credentials come from the SDK's own chain only.

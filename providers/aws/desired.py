@@ -2,8 +2,10 @@
 
 Where it sits: the provider's verbs turn the core's `LoadBalancerSpec` into a `Desired`
 (names, listeners, target groups, health check, attributes, tags) and `converge` makes AWS
-match it; `fingerprint` of its inputs is stored on the load balancer so that a steady-state
-ensure reads little.
+match it. The health check's defaults are lbcontroller's own, or with `compatibility:
+upstream` cloud-provider-aws's (`health_of`; the README's AWS section has both).
+`fingerprint` of its inputs is stored on the load balancer so that a steady-state ensure
+reads little.
 """
 
 from __future__ import annotations

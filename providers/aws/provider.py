@@ -1,10 +1,11 @@
-"""The AWS provider: lbcontroller's `Provider` verbs over NLBs (default) and classic ELBs.
+"""The AWS provider: lbcontroller's `Provider` verbs over NLBs and classic ELBs (the default
+type is an NLB, or a classic ELB with `compatibility: upstream`).
 
 Where it sits: built by `providers.aws.build`; the reconciler calls these verbs. Each verb
-parses nothing and decides little itself: it computes the desired state (pure), then hands
-it to `converge` (NLB or classic) or to `teardown`, with a `Journal` that runs their steps
-(ensure, update_backends, ensure_deleted) or only lists them (plan, plan_delete): one code
-path for both.
+parses nothing and decides little itself: it resolves the Service's subnets (`subnets`),
+computes the desired state (pure), then hands it to `converge` (NLB or classic) or to
+`teardown`, with a `Journal` that runs their steps (ensure, update_backends, ensure_deleted)
+or only lists them (plan, plan_delete): one code path for both.
 """
 
 from __future__ import annotations
