@@ -165,32 +165,26 @@ UPSTREAM_NLB_TIMING = (30, 10, 3, 3)
 UPSTREAM_NLB_LOCAL_TIMING = (10, 6, 2, 2)
 
 
-def _base(
-    spec: HealthCheck, options: AwsOptions, listeners: Sequence[Listener]
-) -> tuple[Health, tuple[int, int, int, int]]:
-    """The default check (protocol, port, path) and timing, before the annotations."""
-    own = Health(spec.protocol, str(spec.port), spec.path, *OWN_TIMING)
+def _base(spec: HealthCheck, options: AwsOptions, listeners: Sequence[Listener]) -> Health:
+    """The default check, before the annotations."""
     if not options.upstream:
-        return own, OWN_TIMING
-    local = spec.port != KUBE_PROXY_HEALTH_PORT  # healthCheckNodePort: externalTrafficPolicy Local
+        return Health(spec.protocol, str(spec.port), spec.path, *OWN_TIMING)
+    if spec.port != KUBE_PROXY_HEALTH_PORT:  # healthCheckNodePort: externalTrafficPolicy Local
+        local = UPSTREAM_NLB_LOCAL_TIMING if options.kind == "nlb" else UPSTREAM_CLASSIC_TIMING
+        return Health(spec.protocol, str(spec.port), spec.path, *local)
     if options.kind == "nlb":
-        if local:
-            return own, UPSTREAM_NLB_LOCAL_TIMING
-        return Health("TCP", TRAFFIC_PORT, "/", *UPSTREAM_NLB_TIMING), UPSTREAM_NLB_TIMING
-    if local:
-        return own, UPSTREAM_CLASSIC_TIMING
+        return Health("TCP", TRAFFIC_PORT, "/", *UPSTREAM_NLB_TIMING)
     secure = options.backend_protocol in ("https", "ssl")  # upstream then probes with SSL
     port = str(listeners[0].node_port)
-    return Health(
-        "SSL" if secure else "TCP", port, "/", *UPSTREAM_CLASSIC_TIMING
-    ), UPSTREAM_CLASSIC_TIMING
+    return Health("SSL" if secure else "TCP", port, "/", *UPSTREAM_CLASSIC_TIMING)
 
 
 def health_of(spec: LoadBalancerSpec[Any]) -> Health:
     """The health check of `spec`: its defaults (per kind and compatibility) and annotations."""
     options = options_of(spec)
     override = options.health
-    base, timing = _base(spec.health_check, options, spec.listeners)
+    base = _base(spec.health_check, options, spec.listeners)
+    timing = (base.interval, base.timeout, base.healthy, base.unhealthy)
     protocol = override.protocol or base.protocol
     port = override.port or base.port
     if options.kind == "classic" and port == TRAFFIC_PORT:

@@ -108,7 +108,7 @@ def parse_options(annotations: Mapping[str, str], *, upstream: bool = False) -> 
         upstream=upstream,
         internal=_internal(annotations, upstream=upstream),
         node_labels=_node_labels(annotations),
-        subnets=_names(annotations, SUBNETS),
+        subnets=_unique(annotations, SUBNETS),
         health=_health(annotations, kind),
         proxy_protocol=_proxy_protocol(annotations),
         cross_zone=ann.get_bool(annotations, CROSS_ZONE),
@@ -187,20 +187,18 @@ def _internal(annotations: Mapping[str, str], *, upstream: bool) -> bool:
 
 
 def _ids(annotations: Mapping[str, str], key: str, prefix: str) -> tuple[str, ...]:
-    items = ann.get_list(annotations, key)
+    items = _unique(annotations, key)
     for item in items:
         if not item.startswith(prefix):
             raise InvalidAnnotation(key, annotations[key], f"{item!r} is not a {prefix}... id")
-    if len(set(items)) != len(items):
-        raise InvalidAnnotation(key, annotations[key], "an id is listed twice")
     return items
 
 
-def _names(annotations: Mapping[str, str], key: str) -> tuple[str, ...]:
-    """Subnet ids or `Name` tags (as cloud-provider-aws: resolved when the ELB is made)."""
+def _unique(annotations: Mapping[str, str], key: str) -> tuple[str, ...]:
+    """A list of ids or names, none twice (subnets: ids or `Name` tags, resolved later)."""
     items = ann.get_list(annotations, key)
     if len(set(items)) != len(items):
-        raise InvalidAnnotation(key, annotations[key], "a subnet is listed twice")
+        raise InvalidAnnotation(key, annotations[key], "an item is listed twice")
     return items
 
 
