@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from devenv.procs import stop
 from devenv.state import EnvState
 from lbcontroller.gc import find_orphans
 from lbcontroller.kube import KubeClient
@@ -34,7 +33,8 @@ from tests.support.upstream_aws import (
     plan_of,
     public_route,
     seed_cluster,
-    service_controller,
+    served,
+    served_by_upstream,
 )
 
 pytestmark = pytest.mark.integration
@@ -77,12 +77,6 @@ def _ingress_rules(cluster: AwsCluster) -> list[dict[str, Any]]:
     return [r for r in rules if not r["IsEgress"]]
 
 
-def _service(kube: KubeClient, namespace: str, name: str) -> Service:
-    svc = get_service(kube, namespace, name)
-    assert svc is not None
-    return svc
-
-
 def _decoy(cluster: AwsCluster, service: Service) -> str:
     """An NLB under the Service's would-be upstream name, without upstream's cluster tag."""
     elbv2 = cluster.elbv2()
@@ -106,22 +100,16 @@ def test_upstream_nlbs_are_adopted_in_place_and_cleaned_up(
     cluster = seed_cluster(aws_backend_url(devenv, "moto"), REGION, f"c-{namespace}")
     public_route(cluster)
     add_nodes(cluster, nodes)
-    manager = service_controller(upstream_aws, cluster, devenv.env["KUBECONFIG"], tmp_path)
-    try:
-        for name in ("one", "two"):
-            create_service(kube, namespace, name, lb_class=None, annotations=NLB)
-        before = {
-            name: wait_for(
-                lambda n=name: hostname(kube, namespace, n),  # type: ignore[misc]
-                timeout=90,
-                what=f"upstream's hostname for {name}",
-            )
-            for name in ("one", "two")
-        }
-    finally:
-        stop(manager)
-    assert "panic" not in Path(manager.log).read_text()
-    services = {name: _service(kube, namespace, name) for name in ("one", "two")}
+    services = served_by_upstream(
+        upstream_aws,
+        cluster,
+        kube=kube,
+        kubeconfig=devenv.env["KUBECONFIG"],
+        namespace=namespace,
+        services={"one": NLB, "two": NLB},
+        logs=tmp_path,
+    )
+    before = {name: svc.ingress[0].hostname for name, svc in services.items()}
     made = _nlbs(cluster)
     arns = {n: made[upstream_name(s.uid)]["LoadBalancerArn"] for n, s in services.items()}
     upstream_groups = {
@@ -163,7 +151,7 @@ def test_upstream_nlbs_are_adopted_in_place_and_cleaned_up(
                 lambda n=name: (
                     MANAGED_BY  # type: ignore[misc]
                     in _nlbs(cluster)[upstream_name(services[n].uid)]["Tags"]
-                    and FINALIZER in _service(kube, namespace, n).finalizers
+                    and FINALIZER in served(kube, namespace, n).finalizers
                 ),
                 timeout=60,
                 what=f"{name} adopted",

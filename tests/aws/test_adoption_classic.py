@@ -20,14 +20,12 @@ from typing import Any
 
 import pytest
 
-from devenv.procs import stop
 from devenv.state import EnvState
 from lbcontroller.kube import KubeClient
-from lbcontroller.model import Service
 from providers.aws.ownership import upstream_name
 from tests.conftest import aws_backend_url
 from tests.support.harness import make_controller, running, wait_for
-from tests.support.objects import Nodes, create_service, delete_service, get_service
+from tests.support.objects import Nodes, delete_service, get_service
 from tests.support.upstream_aws import (
     AwsCluster,
     add_nodes,
@@ -36,7 +34,7 @@ from tests.support.upstream_aws import (
     plan_of,
     public_route,
     seed_cluster,
-    service_controller,
+    served_by_upstream,
 )
 
 pytestmark = pytest.mark.integration
@@ -80,12 +78,6 @@ def _referring(cluster: AwsCluster, group_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def _service(kube: KubeClient, namespace: str, name: str) -> Service:
-    svc = get_service(kube, namespace, name)
-    assert svc is not None
-    return svc
-
-
 def test_upstream_classic_elb_is_adopted_beside_an_nlb(
     upstream_aws: str,
     kube: KubeClient,
@@ -97,22 +89,17 @@ def test_upstream_classic_elb_is_adopted_beside_an_nlb(
     cluster = seed_cluster(aws_backend_url(devenv, "moto"), "us-east-1", f"c-{namespace}")
     public_route(cluster)
     add_nodes(cluster, nodes)
-    manager = service_controller(upstream_aws, cluster, devenv.env["KUBECONFIG"], tmp_path)
-    try:
-        create_service(kube, namespace, "old", lb_class=None)
-        create_service(kube, namespace, "net", lb_class=None, annotations=NLB)
-        before = {
-            name: wait_for(
-                lambda n=name: hostname(kube, namespace, n),  # type: ignore[misc]
-                timeout=90,
-                what=f"upstream's hostname for {name}",
-            )
-            for name in ("old", "net")
-        }
-    finally:
-        stop(manager)
-    assert "panic" not in Path(manager.log).read_text()
-    old = _service(kube, namespace, "old")
+    services = served_by_upstream(
+        upstream_aws,
+        cluster,
+        kube=kube,
+        kubeconfig=devenv.env["KUBECONFIG"],
+        namespace=namespace,
+        services={"old": {}, "net": NLB},
+        logs=tmp_path,
+    )
+    before = {name: svc.ingress[0].hostname for name, svc in services.items()}
+    old = services["old"]
     elb_name = upstream_name(old.uid)
     made = _classics(cluster)[elb_name]
     (upstream_group,) = made["SecurityGroups"]

@@ -12,13 +12,14 @@ controller off, as sidecar mode has it. Nodes are registered the way a kubelet s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from devenv.procs import Proc, start, wait_ready
+from devenv.procs import Proc, start, stop, wait_ready
 from lbcontroller.config import AwsProvider
 from lbcontroller.kube import KubeClient
 from lbcontroller.metrics import Metrics
@@ -26,7 +27,8 @@ from lbcontroller.model import Service, node_from_json
 from lbcontroller.provider import Provider
 from lbcontroller.registry import factory_for
 from lbcontroller.spec import SpecSettings, build_spec
-from tests.support.objects import Nodes, get_service
+from tests.support.harness import wait_for
+from tests.support.objects import Nodes, create_service, get_service
 
 BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build-upstream-aws.sh"
 UNINITIALIZED = "node.cloudprovider.kubernetes.io/uninitialized"
@@ -156,6 +158,42 @@ def service_controller(binary: str, cluster: AwsCluster, kubeconfig: str, logs: 
     started = 'Started "service-lb-controller"'
     wait_ready(manager, lambda: started in Path(manager.log).read_text(), timeout=60)
     return manager
+
+
+def served_by_upstream(
+    binary: str,
+    cluster: AwsCluster,
+    *,
+    kube: KubeClient,
+    kubeconfig: str,
+    namespace: str,
+    services: Mapping[str, Mapping[str, str]],
+    logs: Path,
+) -> dict[str, Service]:
+    """Class-less Services (name -> annotations) made and served by the upstream manager's
+    service controller, which is stopped once each has a hostname (it must not have
+    panicked); the Services as they then are, upstream's hostname in their status."""
+    manager = service_controller(binary, cluster, kubeconfig, logs)
+    try:
+        for name, annotations in services.items():
+            create_service(kube, namespace, name, lb_class=None, annotations=dict(annotations))
+        for name in services:
+            wait_for(
+                lambda n=name: hostname(kube, namespace, n),  # type: ignore[misc]
+                timeout=90,
+                what=f"upstream's hostname for {name}",
+            )
+    finally:
+        stop(manager)
+    assert "panic" not in Path(manager.log).read_text()
+    return {name: served(kube, namespace, name) for name in services}
+
+
+def served(kube: KubeClient, namespace: str, name: str) -> Service:
+    """The Service `namespace/name`, which must exist."""
+    svc = get_service(kube, namespace, name)
+    assert svc is not None, f"{namespace}/{name} is gone"
+    return svc
 
 
 def lbcontroller_provider(cluster: AwsCluster, name: str, **settings: Any) -> Provider:
