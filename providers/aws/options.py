@@ -139,8 +139,15 @@ def _check_combinations(annotations: Mapping[str, str], options: AwsOptions) -> 
         )
     if options.ssl_ports and options.ssl_cert is None:
         raise InvalidAnnotation(SSL_PORTS, annotations[SSL_PORTS], f"needs {SSL_CERT}")
-    if options.health.path is not None and options.health.protocol == "TCP":
-        raise InvalidAnnotation(HC_PATH, options.health.path, "a TCP health check has no path")
+    protocol = options.health.protocol
+    if options.health.path is not None and protocol in ("TCP", "SSL"):
+        raise InvalidAnnotation(
+            HC_PATH, options.health.path, f"a {protocol} health check has no path"
+        )
+    if protocol == "SSL" and options.kind == "nlb":
+        raise InvalidAnnotation(
+            HC_PROTOCOL, annotations[HC_PROTOCOL], "SSL applies to classic ELBs only"
+        )
 
 
 def _refuse_unsupported(annotations: Mapping[str, str]) -> None:
@@ -238,7 +245,8 @@ def _health(annotations: Mapping[str, str], kind: str) -> HealthOverride:
 
 
 def _hc_protocol(annotations: Mapping[str, str]) -> str:
-    return ann.get_choice(annotations, HC_PROTOCOL, ("TCP", "HTTP", "HTTPS"), default="TCP")
+    choices = ("TCP", "HTTP", "HTTPS", "SSL")
+    return ann.get_choice(annotations, HC_PROTOCOL, choices, default="TCP")
 
 
 def _hc_port(annotations: Mapping[str, str]) -> str | None:

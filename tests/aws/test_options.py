@@ -124,6 +124,8 @@ def test_parse_options_with_upstream_compatibility(
         ({k.HC_PORT: "0"}, k.HC_PORT),
         ({k.HC_PATH: "healthz"}, k.HC_PATH),
         ({k.HC_PROTOCOL: "TCP", k.HC_PATH: "/healthz"}, k.HC_PATH),
+        ({k.TYPE: "classic", k.HC_PROTOCOL: "SSL", k.HC_PATH: "/healthz"}, k.HC_PATH),
+        ({k.HC_PROTOCOL: "ssl"}, k.HC_PROTOCOL),
         ({k.NODE_LABELS: "=edge"}, k.NODE_LABELS),
         ({k.PROXY_PROTOCOL: "80"}, k.PROXY_PROTOCOL),
         ({k.CROSS_ZONE: "sometimes"}, k.CROSS_ZONE),
@@ -241,6 +243,7 @@ LOCAL = {"external_traffic_policy": "Local", "health_check_node_port": 32100}
             LOCAL,
             Health("HTTP", "30080", "/healthz", 10, 5, 2, 6),
         ),
+        ({k.HC_PROTOCOL: "ssl"}, True, {}, Health("SSL", "30080", None, 10, 5, 2, 6)),
     ],
 )
 def test_health_check_defaults(
