@@ -195,6 +195,11 @@ def test_a_load_balancer_ip_aws_cannot_honour(cluster: Cluster) -> None:
     assert "spec.loadBalancerIP" in message
 
 
+def test_client_ip_affinity_aws_cannot_honour(cluster: Cluster) -> None:
+    message = _refused(cluster, AWS, sessionAffinity="ClientIP")
+    assert "spec.sessionAffinity" in message and "ClientIP" in message
+
+
 def test_a_class_no_provider_serves(cluster: Cluster) -> None:
     message = _refused(cluster, "lbcontroller.io/azure")
     assert "'lbcontroller.io/azure'" in message
