@@ -61,7 +61,7 @@ TRAFFIC_PORT = "traffic-port"
 
 @dataclass(frozen=True, slots=True)
 class HealthOverride:
-    """Health-check settings from annotations; None keeps the default (`desired.defaults`)."""
+    """Health-check settings from annotations; None keeps the default (`desired.health_of`)."""
 
     protocol: str | None = None
     port: str | None = None

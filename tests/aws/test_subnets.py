@@ -109,3 +109,14 @@ def test_no_subnet_to_discover_is_refused(world: World) -> None:
     provider = provider_for(world, cluster=CLUSTER, subnets=[])
     with pytest.raises(PermanentError, match="no subnets"):
         provider.ensure(spec_of(provider, service(), world.nodes))
+
+
+@pytest.mark.integration
+def test_without_a_vpc_id_only_subnets_tagged_with_the_cluster_are_candidates(
+    world: World,
+) -> None:
+    world.ec2.create_tags(Resources=[world.subnets[1]], Tags=[{"Key": OURS, "Value": "shared"}])
+    provider = provider_for(world, cluster=CLUSTER, subnets=[])
+    svc = service(annotations={k.TYPE: "nlb", k.INTERNAL: "true"})
+    provider.ensure(spec_of(provider, svc, world.nodes))
+    assert _nlb_subnets(world) == {world.subnets[1]}
