@@ -11,7 +11,8 @@ the missing one and panics (cloud-provider-aws v1.37.1, pkg/providers/v1/aws_loa
 `ensureLoadBalancerHealthCheck`: `actual.Target` with `actual := loadBalancer.HealthCheck`
 nil). Here a classic ELB created without one gets AWS's documented defaults (interval 30 s,
 timeout 5 s, unhealthy threshold 2, healthy threshold 10) probing TCP on its first listener's
-instance port. The README's "The local environment" lists this difference.
+instance port. The README's "The local environment" lists this difference. LocalStack's
+bundled moto is left as it is: the upstream manager runs against moto only.
 """
 
 from __future__ import annotations
