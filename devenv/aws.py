@@ -22,12 +22,13 @@ AWS_ENV = {
 
 
 def start_moto(state: Path) -> tuple[Proc, str]:
-    """moto_server from the project's venv, on a free loopback port."""
+    """moto_server from the project's venv (with `moto_serve`'s fix), on a free loopback port."""
     port = free_port()
     moto = Path(sys.executable).parent / "moto_server"
     if not moto.exists():
         raise EnvError(f"moto_server is not installed in {moto.parent} (run `make venv`)")
-    proc = start("moto", [str(moto), "-H", "127.0.0.1", "-p", str(port)], logs=state / "logs")
+    argv = [sys.executable, "-m", "devenv.moto_serve", "-H", "127.0.0.1", "-p", str(port)]
+    proc = start("moto", argv, logs=state / "logs", env={"PYTHONPATH": str(ROOT)})
     url = f"http://127.0.0.1:{port}"
     wait_ready(proc, lambda: http_ok(f"{url}/moto-api/data.json"), timeout=30)
     return proc, url

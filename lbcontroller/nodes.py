@@ -14,6 +14,9 @@ from lbcontroller.model import EXCLUDE_LABEL, TO_BE_DELETED_TAINT, Node
 
 # Go's strconv.ParseBool, which the upstream service controller applies to the exclude label.
 _GO_FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
+# A selector value meaning "the label is present, with any value" (a provider's parsed
+# annotation may ask for it); no label value can be "*", so it never clashes with one.
+LABEL_PRESENT = "*"
 
 
 def excluded(node: Node) -> bool:
@@ -28,7 +31,11 @@ def eligible(node: Node, selector: Mapping[str, str]) -> bool:
     """Whether `node` may back load balancers whose provider selects `selector` labels."""
     if node.deleting or excluded(node) or TO_BE_DELETED_TAINT in node.taints:
         return False
-    return all(node.labels.get(key) == value for key, value in selector.items())
+    return all(_matches(node.labels.get(key), value) for key, value in selector.items())
+
+
+def _matches(label: str | None, wanted: str) -> bool:
+    return label is not None if wanted == LABEL_PRESENT else label == wanted
 
 
 def eligible_nodes(nodes: Iterable[Node], selector: Mapping[str, str]) -> list[Node]:

@@ -105,7 +105,7 @@ def cluster(
 
 ANNOTATIONS = [
     (AWS, aws.TYPE, "alb"),
-    (AWS, aws.INTERNAL, "maybe"),
+    # any P-internal value is valid (upstream's meaning: anything but empty or false is internal)
     (AWS, aws.SCHEME, "public"),
     (AWS, aws.HC_PROTOCOL, "UDP"),
     (AWS, aws.HC_PORT, "99999"),
@@ -114,7 +114,7 @@ ANNOTATIONS = [
     (AWS, aws.HC_TIMEOUT, "abc"),
     (AWS, aws.HC_HEALTHY, "11"),
     (AWS, aws.HC_UNHEALTHY, "1"),
-    (AWS, aws.NODE_LABELS, "novalue"),
+    (AWS, aws.NODE_LABELS, "=novalue"),  # a bare key means "present", as upstream reads it
     (AWS, aws.PROXY_PROTOCOL, "v3"),
     (AWS, aws.CROSS_ZONE, "sometimes"),
     (AWS, aws.EXTRA_TAGS, "aws:reserved=1"),
@@ -193,6 +193,11 @@ def test_source_ranges_gcp_cannot_serve(cluster: Cluster) -> None:
 def test_a_load_balancer_ip_aws_cannot_honour(cluster: Cluster) -> None:
     message = _refused(cluster, AWS, loadBalancerIP="198.51.100.7")
     assert "spec.loadBalancerIP" in message
+
+
+def test_client_ip_affinity_aws_cannot_honour(cluster: Cluster) -> None:
+    message = _refused(cluster, AWS, sessionAffinity="ClientIP")
+    assert "spec.sessionAffinity" in message and "ClientIP" in message
 
 
 def test_a_class_no_provider_serves(cluster: Cluster) -> None:

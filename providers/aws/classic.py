@@ -2,6 +2,9 @@
 proxy-protocol policy, subnets and security groups in place.
 
 Where it sits: `converge` calls these; each returns the steps that make the ELB as desired.
+`find` also returns the ELB the upstream controller made for the Service (its name from the
+Service's UID, its tags tying it to this cluster and Service), which `adopt` marks as ours in
+place: name and DNS name unchanged.
 The ELB's description (`raw`) already holds listeners, health check, policies and
 instances, so most checks cost no call. A new ELB is described by what its create sends
 (`sent`), so the rest of its converge needs no read either; its name is its id.
@@ -18,9 +21,10 @@ from providers.aws.api import Api, Id
 from providers.aws.desired import ClassicListener, Desired
 from providers.aws.ownership import (
     Found,
+    adoption,
     classic_tags,
     endpoints,
-    pick_owned,
+    find_or_upstream,
     status_key,
     to_list,
 )
@@ -44,12 +48,29 @@ def _found(raw: Any, tags: dict[str, str]) -> Found:
     )
 
 
-def find(api: Api, ref: LoadBalancerRef, *, strict: bool = True) -> Found | None:
-    """Our classic ELB for `ref`, None when absent (or, not `strict`, when not ours)."""
-    lbs = _describe(api, ref.name)
-    tags = classic_tags(api, [ref.name]) if lbs else {}
-    candidates = [_found(lb, tags.get(ref.name, {})) for lb in lbs]
-    return pick_owned(candidates, ref, strict=strict)
+def _named(api: Api, name: str) -> list[Found]:
+    lbs = _describe(api, name)
+    tags = classic_tags(api, [name]) if lbs else {}
+    return [_found(lb, tags.get(name, {})) for lb in lbs]
+
+
+def find(
+    api: Api, ref: LoadBalancerRef, *, upstream_cluster: str, strict: bool = True
+) -> Found | None:
+    """Our classic ELB for `ref`, else the one upstream made for it
+    (`ownership.find_or_upstream`), None when absent (or, not `strict`, when not ours)."""
+    return find_or_upstream(
+        lambda name: _named(api, name), ref, upstream_cluster=upstream_cluster, strict=strict
+    )
+
+
+def adopt(api: Api, made: Made, found: Found, ref: LoadBalancerRef) -> list[Step]:
+    """Mark a classic ELB upstream made as ours (nothing when it already is), shown as `adopt`."""
+    return adoption(
+        found,
+        ref,
+        lambda tags: api.step(made, api.elb.add_tags, LoadBalancerNames=[found.id], Tags=tags),
+    )
 
 
 def _listener(item: ClassicListener) -> ListenerTypeDef:

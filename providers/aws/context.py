@@ -1,4 +1,4 @@
-"""What every AWS verb needs: the API door, the VPC and the nodes' security group.
+"""What every AWS verb needs: the API door, the VPC, the subnets and the nodes' security group.
 
 Where it sits: built once by `providers.aws.build`, handed by the provider to `converge` and
 `teardown`. The VPC (`Network`: its id and CIDRs) is read once per provider, from the
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from providers.aws.api import Api
+from providers.aws.subnets import Subnets
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +66,5 @@ class Context:
     node_group: str | None  # rules for NodePorts go here; None: the operator opens them
     default_subnets: tuple[str, ...]
     upstream_cluster: str  # the cluster id in the tags of what cloud-provider-aws made
+    subnets: Subnets  # resolves each Service's subnets (names, discovery)
+    upstream: bool  # compatibility: upstream (cloud-provider-aws's defaults)

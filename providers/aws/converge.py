@@ -13,9 +13,13 @@ then either converges everything or, while the fingerprint tag matches, only the
   state costs two reads: the ELB's description (which lists its instances) and its tags.
 A new load balancer's rules on the nodes' group go in before it is created, so a group with
 no room for them refuses the Service before anything is made.
-- an NLB the upstream controller made for the Service (`nlb.find`) is adopted first: our
-  marks are added (an `adopt` entry in a plan), then the full converge runs in place; its
-  upstream target groups and rules are replaced by ours (`target_groups`, `security_groups`).
+- a load balancer the upstream controller made for the Service (`nlb.find`, `classic.find`)
+  is adopted first: our marks are added (an `adopt` entry in a plan), then the full converge
+  runs in place; an NLB's upstream target groups and rules are replaced by ours
+  (`target_groups`, `security_groups`); a classic ELB gets our own group in place of
+  upstream's, which then goes with the rules referring to it.
+- when a load balancer is replaced (the type or what AWS cannot change in place changes), the
+  plan's create entry names the old one and why.
 """
 
 from __future__ import annotations
@@ -39,8 +43,10 @@ from providers.aws.ownership import (
     endpoints,
     made_key,
     owned_by,
+    replacing,
     status_key,
     to_list,
+    upstream_made,
 )
 from providers.aws.security_groups import (
     classic_front_rules,
@@ -87,15 +93,16 @@ def ensure_nlb(
     api, made = ctx.api, journal.made
     network, print_ = _network(ctx, d)
     found = nlb.find(api, d.ref, upstream_cluster=ctx.upstream_cluster)
-    if found is not None and nlb.must_recreate(found, d):
+    replaced, why = None, None if found is None else nlb.recreate_reason(found, d)
+    if found is not None and why is not None:
         teardown.delete_nlb(ctx, journal, found, d.ref)
-        found = None
+        found, replaced = None, found
     adoption = [] if found is None else nlb.adopt(api, made, found, d.ref)
     journal.do(adoption)
     if found is None:
-        teardown.remove_classic(ctx, journal, d.ref)
+        replaced = teardown.remove_classic(ctx, journal, d.ref) or replaced
         _nlb_rules(ctx, journal, d, network)  # first: a group with no room refuses early
-        journal.do([nlb.create(api, made, d)])
+        journal.do([replacing(nlb.create(api, made, d), replaced, "nlb", why or "")])
     lb: Id = New(made_key(d.ref)) if found is None else found.id
     tags = nlb.created_tags(d) if found is None else found.tags
     if adoption:
@@ -116,15 +123,15 @@ def ensure_nlb(
 
 
 def nlb_targets(
-    ctx: Context, d: Desired, wanted: frozenset[str], *, journal: Journal
+    ctx: Context, ref: LoadBalancerRef, wanted: frozenset[str], *, journal: Journal
 ) -> Outcome | None:
     """Only the targets of an existing NLB (nothing when there is none yet)."""
-    found = nlb.find(ctx.api, d.ref, upstream_cluster=ctx.upstream_cluster)
-    if found is None or not owned_by(found.tags, d.ref):  # upstream's: adopted by ensure
+    found = nlb.find(ctx.api, ref, upstream_cluster=ctx.upstream_cluster)
+    if found is None or not owned_by(found.tags, ref):  # upstream's: adopted by ensure
         return None
     arns: list[Id] = list(nlb.forwarded(nlb.listeners(ctx.api, found.id)))
     _targets(ctx, journal, arns, wanted)
-    return Outcome("nlb", d.ref, found, tuple(arns))
+    return Outcome("nlb", ref, found, tuple(arns))
 
 
 def _targets(ctx: Context, journal: Journal, arns: list[Id], wanted: frozenset[str]) -> None:
@@ -151,7 +158,7 @@ def _converge_nlb(
     journal.do(nlb.settings(api, made, lb=lb, found=found, d=d))
     upstream_lb = None
     if found is not None:
-        upstream_lb = found.raw["LoadBalancerName"] if nlb.upstream_made(found, d.ref) else None
+        upstream_lb = found.raw["LoadBalancerName"] if upstream_made(found, d.ref) else None
         _nlb_rules(ctx, journal, d, network, upstream_lb=upstream_lb)
     attached = [] if sweep else target_groups.describe(api, nlb.forwarded(current))
     groups = target_groups.converge(
@@ -205,20 +212,27 @@ def ensure_classic(
     """Converge the classic ELB of `d` with `wanted` instances behind it."""
     api, made = ctx.api, journal.made
     network, print_ = _network(ctx, d)
-    found = classic.find(api, d.ref)
+    found = classic.find(api, d.ref, upstream_cluster=ctx.upstream_cluster)
+    replaced = None
     if found is not None and found.scheme != d.scheme:
-        journal.do([classic.delete(api, made, found)])
-        found = None
+        teardown.delete_classic(ctx, journal, found, d.ref)
+        found, replaced = None, found
+    adoption = [] if found is None else classic.adopt(api, made, found, d.ref)
+    journal.do(adoption)
     elb = found
     if elb is None:
-        teardown.remove_nlb(ctx, journal, d.ref)
+        replaced = teardown.remove_nlb(ctx, journal, d.ref) or replaced
         groups = _security_groups(ctx, journal, d, network)
         _node_rules(ctx, journal, d, groups[0])  # first: a group with no room refuses early
-        journal.do([classic.create(api, made, d, groups)])
+        create = classic.create(api, made, d, groups)
+        journal.do([replacing(create, replaced, "classic", "scheme changes")])
         elb = classic.sent(d, groups)
-    if elb.tags.get(FINGERPRINT) != print_ or verify:
+    tags = {**elb.tags, **adoption_marks(d.ref)} if adoption else elb.tags
+    if tags.get(FINGERPRINT) != print_ or verify:
         _converge_classic(ctx, journal, elb, d, network, fresh=found is None)
-        missing = changed(elb.tags, d.tag_map | {FINGERPRINT: print_})
+        if found is not None and upstream_made(found, d.ref):
+            teardown.retire_upstream_group(ctx, journal, found.id)  # ours is in its place now
+        missing = changed(tags, d.tag_map | {FINGERPRINT: print_})
         if missing:
             step = api.step(
                 made, api.elb.add_tags, LoadBalancerNames=[elb.id], Tags=to_list(missing)
@@ -230,17 +244,17 @@ def ensure_classic(
 
 
 def classic_instances(
-    ctx: Context, d: Desired, wanted: frozenset[str], *, journal: Journal
+    ctx: Context, ref: LoadBalancerRef, wanted: frozenset[str], *, journal: Journal
 ) -> Outcome | None:
     """Only the instances of an existing ELB (nothing when there is none yet)."""
-    found = classic.find(ctx.api, d.ref)
-    if found is None:
+    found = classic.find(ctx.api, ref, upstream_cluster=ctx.upstream_cluster)
+    if found is None or not owned_by(found.tags, ref):  # upstream's: adopted by ensure
         return None
     current = classic.instances(found)
     journal.do(
         targets.classic_steps(ctx.api, journal.made, name=found.id, wanted=wanted, current=current)
     )
-    return Outcome("classic", d.ref, found)
+    return Outcome("classic", ref, found)
 
 
 def _security_groups(ctx: Context, journal: Journal, d: Desired, network: Network) -> list[Id]:

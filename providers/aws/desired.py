@@ -2,8 +2,10 @@
 
 Where it sits: the provider's verbs turn the core's `LoadBalancerSpec` into a `Desired`
 (names, listeners, target groups, health check, attributes, tags) and `converge` makes AWS
-match it; `fingerprint` of its inputs is stored on the load balancer so that a steady-state
-ensure reads little.
+match it. The health check's defaults are lbcontroller's own, or with `compatibility:
+upstream` cloud-provider-aws's (`health_of`; the README's AWS section has both).
+`fingerprint` of its inputs is stored on the load balancer so that a steady-state ensure
+reads little.
 """
 
 from __future__ import annotations
@@ -13,16 +15,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lbcontroller.errors import PermanentError
+from lbcontroller.errors import InvalidAnnotation
 from lbcontroller.naming import child_name, digest
-from lbcontroller.spec import HealthCheck, Listener, LoadBalancerRef, LoadBalancerSpec
-from providers.aws.options import SUBNETS, TRAFFIC_PORT, AwsOptions, options_of
+from lbcontroller.spec import (
+    KUBE_PROXY_HEALTH_PORT,
+    HealthCheck,
+    Listener,
+    LoadBalancerRef,
+    LoadBalancerSpec,
+)
+from providers.aws.options import HC_TIMEOUT, TRAFFIC_PORT, AwsOptions, options_of
 from providers.aws.ownership import tags_for
 
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    """A health check; `port` is a number or "traffic-port"."""
+    """A health check; `port` is a number or "traffic-port"; `protocol` TCP, HTTP, HTTPS or
+    (classic only) SSL."""
 
     protocol: str
     port: str
@@ -85,23 +94,15 @@ class Desired:
         return dict(self.tags)
 
 
-def subnets_of(options: AwsOptions, defaults: Sequence[str]) -> tuple[str, ...]:
-    """The annotation's subnets, else the configured ones; PermanentError if neither."""
-    subnets = options.subnets or tuple(defaults)
-    if not subnets:
-        raise PermanentError(f"no subnets: set {SUBNETS} or the provider's subnets", field=SUBNETS)
-    return subnets
-
-
-def desired_for(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> Desired:
-    """What AWS should hold for `spec` (already validated)."""
+def desired_for(spec: LoadBalancerSpec[Any], *, subnets: Sequence[str]) -> Desired:
+    """What AWS should hold for `spec` (already validated) in the resolved `subnets`."""
     options = options_of(spec)
     common = Desired(
         ref=spec.ref,
         kind=options.kind,
         internal=options.internal,
-        subnets=subnets_of(options, default_subnets),
-        health=_health(spec.health_check, options, spec.listeners),
+        subnets=tuple(subnets),
+        health=health_of(spec),
         cross_zone=options.cross_zone,
         proxy_protocol=options.proxy_protocol,
         tags=tuple(sorted(tags_for(spec.ref, options.extra_tags).items())),
@@ -153,22 +154,51 @@ def _classic_listener(item: Listener, options: AwsOptions) -> ClassicListener:
     )
 
 
-def _health(spec: HealthCheck, options: AwsOptions, listeners: Sequence[Listener]) -> Health:
+# Interval, timeout, healthy and unhealthy thresholds of each default health check.
+OWN_TIMING = (10, 5, 2, 2)  # lbcontroller's own, both kinds
+# cloud-provider-aws v1.37.1 (compatibility: upstream): a classic ELB's (aws_loadbalancer.go
+# defaultElbHC*), an NLB's for externalTrafficPolicy Cluster (defaultNlbHealthCheck*) and
+# Local (buildNLBHealthCheckConfiguration: 10 s and 2/2; it sends no timeout, so the target
+# group gets AWS's default for an HTTP check, 6 s).
+UPSTREAM_CLASSIC_TIMING = (10, 5, 2, 6)
+UPSTREAM_NLB_TIMING = (30, 10, 3, 3)
+UPSTREAM_NLB_LOCAL_TIMING = (10, 6, 2, 2)
+
+
+def _base(spec: HealthCheck, options: AwsOptions, listeners: Sequence[Listener]) -> Health:
+    """The default check, before the annotations."""
+    if not options.upstream:
+        return Health(spec.protocol, str(spec.port), spec.path, *OWN_TIMING)
+    if spec.port != KUBE_PROXY_HEALTH_PORT:  # healthCheckNodePort: externalTrafficPolicy Local
+        local = UPSTREAM_NLB_LOCAL_TIMING if options.kind == "nlb" else UPSTREAM_CLASSIC_TIMING
+        return Health(spec.protocol, str(spec.port), spec.path, *local)
+    if options.kind == "nlb":
+        return Health("TCP", TRAFFIC_PORT, "/", *UPSTREAM_NLB_TIMING)
+    secure = options.backend_protocol in ("https", "ssl")  # upstream then probes with SSL
+    port = str(listeners[0].node_port)
+    return Health("SSL" if secure else "TCP", port, "/", *UPSTREAM_CLASSIC_TIMING)
+
+
+def health_of(spec: LoadBalancerSpec[Any]) -> Health:
+    """The health check of `spec`: its defaults (per kind and compatibility) and annotations."""
+    options = options_of(spec)
     override = options.health
-    protocol = override.protocol or spec.protocol
-    port = override.port or str(spec.port)
+    base = _base(spec.health_check, options, spec.listeners)
+    timing = (base.interval, base.timeout, base.healthy, base.unhealthy)
+    protocol = override.protocol or base.protocol
+    port = override.port or base.port
     if options.kind == "classic" and port == TRAFFIC_PORT:
-        port = str(listeners[0].node_port)
-    path = None if protocol == "TCP" else (override.path or spec.path or "/")
-    return Health(
-        protocol=protocol,
-        port=port,
-        path=path,
-        interval=override.interval,
-        timeout=override.timeout,
-        healthy=override.healthy,
-        unhealthy=override.unhealthy,
+        port = str(spec.listeners[0].node_port)
+    given = (override.interval, override.timeout, override.healthy, override.unhealthy)
+    interval, timeout, healthy, unhealthy = (
+        default if value is None else value for value, default in zip(given, timing, strict=True)
     )
+    if timeout >= interval:
+        raise InvalidAnnotation(
+            HC_TIMEOUT, str(timeout), f"must be less than the interval ({interval})"
+        )
+    path = None if protocol in ("TCP", "SSL") else (override.path or base.path or "/")
+    return Health(protocol, port, path, interval, timeout, healthy, unhealthy)
 
 
 def fingerprint(*inputs: object) -> str:

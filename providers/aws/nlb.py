@@ -14,7 +14,6 @@ are `target_groups`.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -25,16 +24,13 @@ from providers.aws.desired import Desired, Group
 from providers.aws.ownership import (
     EIPS,
     Found,
-    adoptable,
-    adoption_marks,
+    adoption,
     elbv2_tags,
     endpoints,
+    find_or_upstream,
     made_key,
-    owned_by,
-    pick_owned,
     status_key,
     to_list,
-    upstream_name,
 )
 from providers.aws.target_groups import PROTOCOLS
 
@@ -64,40 +60,19 @@ def _named(api: Api, name: str) -> list[Found]:
 def find(
     api: Api, ref: LoadBalancerRef, *, upstream_cluster: str, strict: bool = True
 ) -> Found | None:
-    """Our NLB for `ref`, else the one upstream made for it (adopted or not), else None.
-
-    Not `strict`: our name taken by an NLB not ours is None too. A look-alike under the
-    upstream name (without upstream's tags for this cluster and Service) is never returned.
-    """
-    named = _named(api, ref.name)
-    found = pick_owned(named, ref, strict=False)
-    if found is None and ref.uid:
-        legacy = _named(api, upstream_name(ref.uid))
-        found = next(
-            (f for f in legacy if owned_by(f.tags, ref) or adoptable(f, ref, upstream_cluster)),
-            None,
-        )
-    return found if found is not None else pick_owned(named, ref, strict=strict)
+    """Our NLB for `ref`, else the one upstream made for it (`ownership.find_or_upstream`)."""
+    return find_or_upstream(
+        lambda name: _named(api, name), ref, upstream_cluster=upstream_cluster, strict=strict
+    )
 
 
 def adopt(api: Api, made: Made, found: Found, ref: LoadBalancerRef) -> list[Step]:
     """Mark an NLB upstream made as ours (nothing when it already is), shown as `adopt`."""
-    if owned_by(found.tags, ref):
-        return []
-    step = api.step(
-        made,
-        api.elbv2.add_tags,
-        ResourceArns=[found.id],
-        Tags=to_list(adoption_marks(ref)),
+    return adoption(
+        found,
+        ref,
+        lambda tags: api.step(made, api.elbv2.add_tags, ResourceArns=[found.id], Tags=tags),
     )
-    detail = f"made by cloud-provider-aws, kept in place: {found.raw['DNSName']}"
-    change = dataclasses.replace(step.change, action="adopt", detail=detail)
-    return [dataclasses.replace(step, change=change)]
-
-
-def upstream_made(found: Found, ref: LoadBalancerRef) -> bool:
-    """Whether `found` bears upstream's name for `ref` (upstream's leftovers may remain)."""
-    return bool(ref.uid) and found.raw.get("LoadBalancerName") == upstream_name(ref.uid)
 
 
 def created_tags(d: Desired) -> dict[str, str]:
@@ -131,10 +106,15 @@ def create(api: Api, made: Made, d: Desired) -> Step:
     )
 
 
-def must_recreate(found: Found, d: Desired) -> bool:
-    """What AWS cannot change in place: the scheme, and the Elastic IPs."""
-    eips_changed = found.tags.get(EIPS, "") != ",".join(d.eips)
-    return found.scheme != d.scheme or eips_changed or bool(d.eips and _subnets_changed(found, d))
+def recreate_reason(found: Found, d: Desired) -> str | None:
+    """What AWS cannot change in place (the scheme, the Elastic IPs), None when nothing is."""
+    if found.scheme != d.scheme:
+        return "scheme changes"
+    if found.tags.get(EIPS, "") != ",".join(d.eips):
+        return "Elastic IPs change"
+    if d.eips and _subnets_changed(found, d):
+        return "subnets change (it has Elastic IPs)"
+    return None
 
 
 def _subnets_changed(found: Found, d: Desired) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from lbcontroller import annotations as ann
 from lbcontroller.errors import InvalidAnnotation
+from lbcontroller.nodes import LABEL_PRESENT
 from lbcontroller.spec import LoadBalancerSpec
 
 P = "service.beta.kubernetes.io/aws-load-balancer-"
@@ -60,15 +61,15 @@ TRAFFIC_PORT = "traffic-port"
 
 @dataclass(frozen=True, slots=True)
 class HealthOverride:
-    """Health-check settings from annotations; None keeps the spec's (or AWS-wide) default."""
+    """Health-check settings from annotations; None keeps the default (`desired.health_of`)."""
 
     protocol: str | None = None
     port: str | None = None
     path: str | None = None
-    interval: int = 10
-    timeout: int = 5
-    healthy: int = 2
-    unhealthy: int = 2
+    interval: int | None = None
+    timeout: int | None = None
+    healthy: int | None = None
+    unhealthy: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class AwsOptions:
     """Everything the AWS provider reads from a Service's annotations."""
 
     kind: str = "nlb"  # "nlb" or "classic"
+    upstream: bool = False  # compatibility: upstream (cloud-provider-aws's defaults)
     internal: bool = False
     node_labels: Mapping[str, str] = field(default_factory=dict)
     subnets: tuple[str, ...] = ()
@@ -92,15 +94,21 @@ class AwsOptions:
     idle_timeout: int = 60
 
 
-def parse_options(annotations: Mapping[str, str]) -> AwsOptions:
-    """Parse and check the annotations; InvalidAnnotation names the culprit and its value."""
+def parse_options(annotations: Mapping[str, str], *, upstream: bool = False) -> AwsOptions:
+    """Parse and check the annotations; InvalidAnnotation names the culprit and its value.
+
+    `upstream` (the provider's `compatibility: upstream`): an unannotated Service gets what
+    cloud-provider-aws would build (a classic ELB), and `P-internal` is read exactly as it
+    reads it.
+    """
     _refuse_unsupported(annotations)
-    kind = _kind(annotations)
+    kind = _kind(annotations, "classic" if upstream else "nlb")
     options = AwsOptions(
         kind=kind,
-        internal=_internal(annotations),
-        node_labels=ann.get_map(annotations, NODE_LABELS),
-        subnets=_ids(annotations, SUBNETS, "subnet-"),
+        upstream=upstream,
+        internal=_internal(annotations, upstream=upstream),
+        node_labels=_node_labels(annotations),
+        subnets=_unique(annotations, SUBNETS),
         health=_health(annotations, kind),
         proxy_protocol=_proxy_protocol(annotations),
         cross_zone=ann.get_bool(annotations, CROSS_ZONE),
@@ -131,8 +139,15 @@ def _check_combinations(annotations: Mapping[str, str], options: AwsOptions) -> 
         )
     if options.ssl_ports and options.ssl_cert is None:
         raise InvalidAnnotation(SSL_PORTS, annotations[SSL_PORTS], f"needs {SSL_CERT}")
-    if options.health.path is not None and options.health.protocol == "TCP":
-        raise InvalidAnnotation(HC_PATH, options.health.path, "a TCP health check has no path")
+    protocol = options.health.protocol
+    if options.health.path is not None and protocol in ("TCP", "SSL"):
+        raise InvalidAnnotation(
+            HC_PATH, options.health.path, f"a {protocol} health check has no path"
+        )
+    if protocol == "SSL" and options.kind == "nlb":
+        raise InvalidAnnotation(
+            HC_PROTOCOL, annotations[HC_PROTOCOL], "SSL applies to classic ELBs only"
+        )
 
 
 def _refuse_unsupported(annotations: Mapping[str, str]) -> None:
@@ -143,8 +158,8 @@ def _refuse_unsupported(annotations: Mapping[str, str]) -> None:
         raise InvalidAnnotation(key, value, "not supported by lbcontroller's AWS provider")
 
 
-def _kind(annotations: Mapping[str, str]) -> str:
-    raw = annotations.get(TYPE, "nlb").strip().lower()
+def _kind(annotations: Mapping[str, str], default: str) -> str:
+    raw = annotations.get(TYPE, default).strip().lower()
     if raw == "nlb":
         return "nlb"
     if raw in ("classic", "elb"):
@@ -155,8 +170,21 @@ def _kind(annotations: Mapping[str, str]) -> str:
     raise InvalidAnnotation(TYPE, annotations[TYPE], reason)
 
 
-def _internal(annotations: Mapping[str, str]) -> bool:
-    internal = ann.get_bool(annotations, INTERNAL)
+def _internal_value(annotations: Mapping[str, str], *, upstream: bool) -> bool:
+    """cloud-provider-aws: empty or exactly `false` is internet-facing, any other value
+    (`true`, `0.0.0.0/0`...) internal. lbcontroller's own reading differs only in taking its
+    boolean words for false too (`no`, `0`, `off`, `False`): those stay internet-facing."""
+    raw = annotations.get(INTERNAL, "").strip()
+    if upstream or not raw:
+        return raw not in ("", "false")
+    try:
+        return ann.get_bool(annotations, INTERNAL)
+    except InvalidAnnotation:
+        return True  # any other value, as upstream reads it
+
+
+def _internal(annotations: Mapping[str, str], *, upstream: bool) -> bool:
+    internal = _internal_value(annotations, upstream=upstream)
     if SCHEME not in annotations:
         return internal
     scheme = ann.get_choice(annotations, SCHEME, ("internet-facing", "internal"), default="")
@@ -166,13 +194,31 @@ def _internal(annotations: Mapping[str, str]) -> bool:
 
 
 def _ids(annotations: Mapping[str, str], key: str, prefix: str) -> tuple[str, ...]:
-    items = ann.get_list(annotations, key)
+    items = _unique(annotations, key)
     for item in items:
         if not item.startswith(prefix):
             raise InvalidAnnotation(key, annotations[key], f"{item!r} is not a {prefix}... id")
-    if len(set(items)) != len(items):
-        raise InvalidAnnotation(key, annotations[key], "an id is listed twice")
     return items
+
+
+def _unique(annotations: Mapping[str, str], key: str) -> tuple[str, ...]:
+    """A list of ids or names, none twice (subnets: ids or `Name` tags, resolved later)."""
+    items = ann.get_list(annotations, key)
+    if len(set(items)) != len(items):
+        raise InvalidAnnotation(key, annotations[key], "an item is listed twice")
+    return items
+
+
+def _node_labels(annotations: Mapping[str, str]) -> dict[str, str]:
+    """`k=v,k2=v2`; a bare `key` or `key=` means "the label is present", as cloud-provider-aws
+    reads it (`LABEL_PRESENT`)."""
+    labels: dict[str, str] = {}
+    for item in ann.get_list(annotations, NODE_LABELS):
+        name, _, value = (part.strip() for part in item.partition("="))
+        if not name:
+            raise InvalidAnnotation(NODE_LABELS, annotations[NODE_LABELS], f"{item!r} has no key")
+        labels[name] = value or LABEL_PRESENT
+    return labels
 
 
 def _int(annotations: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
@@ -186,22 +232,21 @@ def _health(annotations: Mapping[str, str], kind: str) -> HealthOverride:
         protocol=None if protocol is None else _hc_protocol(annotations),
         port=_hc_port(annotations),
         path=annotations.get(HC_PATH, "").strip() or None,
-        interval=_int(annotations, HC_INTERVAL, 10, 5, 300),
-        timeout=_int(annotations, HC_TIMEOUT, 5, 2, 60 if kind == "classic" else 120),
-        healthy=_int(annotations, HC_HEALTHY, 2, 2, 10),
-        unhealthy=_int(annotations, HC_UNHEALTHY, 2, 2, 10),
+        interval=ann.get_int(annotations, HC_INTERVAL, default=None, low=5, high=300),
+        timeout=ann.get_int(
+            annotations, HC_TIMEOUT, default=None, low=2, high=60 if kind == "classic" else 120
+        ),
+        healthy=ann.get_int(annotations, HC_HEALTHY, default=None, low=2, high=10),
+        unhealthy=ann.get_int(annotations, HC_UNHEALTHY, default=None, low=2, high=10),
     )
-    if health.timeout >= health.interval:
-        raise InvalidAnnotation(
-            HC_TIMEOUT, str(health.timeout), f"must be less than the interval ({health.interval})"
-        )
     if health.path is not None and not health.path.startswith("/"):
         raise InvalidAnnotation(HC_PATH, health.path, "must start with /")
     return health
 
 
 def _hc_protocol(annotations: Mapping[str, str]) -> str:
-    return ann.get_choice(annotations, HC_PROTOCOL, ("TCP", "HTTP", "HTTPS"), default="TCP")
+    choices = ("TCP", "HTTP", "HTTPS", "SSL")
+    return ann.get_choice(annotations, HC_PROTOCOL, choices, default="TCP")
 
 
 def _hc_port(annotations: Mapping[str, str]) -> str | None:

@@ -10,15 +10,16 @@ their Service's ref too, so that `gc` finds and deletes them.
 
 The upstream aws-cloud-controller-manager names a Service's load balancer `a` + its UID
 without dashes, cut to 32 characters, and tags it `kubernetes.io/cluster/<its cluster id>=
-owned` and `kubernetes.io/service-name=<ns>/<name>`. Such an NLB, with both tags matching,
-is adoptable (`made_by_upstream`): `converge` adds our marks plus the Service's UID
-(`SERVICE_UID`, so that a ref rebuilt from tags still finds it by its upstream name). One
+owned` and `kubernetes.io/service-name=<ns>/<name>`. Such an NLB or classic ELB, with both
+tags matching, is adoptable (`made_by_upstream`): `converge` adds our marks plus the Service's
+UID (`SERVICE_UID`, so that a ref rebuilt from tags still finds it by its upstream name). One
 whose Service is gone is listed for `gc` under its Service's ref, its UID as much as the name
 keeps.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from lbcontroller.errors import PermanentError
 from lbcontroller.naming import lb_name
 from lbcontroller.provider import OwnedLoadBalancer
 from lbcontroller.spec import LoadBalancerRef
+from lbcontroller.steps import Step
 from providers.aws.api import Api
 
 if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
@@ -108,6 +110,64 @@ def adoptable(found: Found, ref: LoadBalancerRef, upstream_cluster: str) -> bool
         and made_by_upstream(name, found.tags, upstream_cluster)
         and upstream_tied(found.tags, ref, upstream_cluster)
     )
+
+
+def upstream_made(found: Found, ref: LoadBalancerRef) -> bool:
+    """Whether `found` bears upstream's name for `ref` (upstream's leftovers may remain)."""
+    return bool(ref.uid) and found.raw.get("LoadBalancerName") == upstream_name(ref.uid)
+
+
+def find_or_upstream(
+    named: Callable[[str], list[Found]],
+    ref: LoadBalancerRef,
+    *,
+    upstream_cluster: str,
+    strict: bool,
+) -> Found | None:
+    """Ours among the load balancers `named` ours, else the one upstream made for `ref`
+    (adopted or adoptable), else None.
+
+    Not `strict`: our name taken by one not ours is None too. A look-alike under the upstream
+    name (without upstream's tags for this cluster and Service) is never returned.
+    """
+    candidates = named(ref.name)
+    found = pick_owned(candidates, ref, strict=False)
+    if found is None and ref.uid:
+        found = next(
+            (
+                f
+                for f in named(upstream_name(ref.uid))
+                if owned_by(f.tags, ref) or adoptable(f, ref, upstream_cluster)
+            ),
+            None,
+        )
+    return found if found is not None else pick_owned(candidates, ref, strict=strict)
+
+
+def adoption(
+    found: Found, ref: LoadBalancerRef, add_tags: Callable[[list[TagTypeDef]], Step]
+) -> list[Step]:
+    """The `add_tags` step that makes `found`, which upstream made, ours, shown in a plan as
+    `adopt`; nothing when it already is ours."""
+    if owned_by(found.tags, ref):
+        return []
+    step = add_tags(to_list(adoption_marks(ref)))
+    detail = f"made by cloud-provider-aws, kept in place: {found.raw['DNSName']}"
+    change = dataclasses.replace(step.change, action="adopt", detail=detail)
+    return [dataclasses.replace(step, change=change)]
+
+
+KIND_NAMES = {"nlb": "NLB", "classic": "classic ELB"}
+
+
+def replacing(step: Step, old: Found | None, kind: str, why: str) -> Step:
+    """The create `step` of a `kind` load balancer, its detail naming the `old` one it replaces
+    and why (a type change is named as such)."""
+    if old is None:
+        return step
+    reason = "type changes" if old.kind != kind else why
+    detail = f"replaces {KIND_NAMES[old.kind]} {old.raw['LoadBalancerName']}: {reason}"
+    return dataclasses.replace(step, change=dataclasses.replace(step.change, detail=detail))
 
 
 def adoption_marks(ref: LoadBalancerRef) -> dict[str, str]:
@@ -248,9 +308,10 @@ def all_target_groups(api: Api) -> list[Any]:
 def list_owned(api: Api, *, cluster: str, upstream_cluster: str) -> list[OwnedLoadBalancer]:
     """Our NLBs (cloud_id: ARN), classic ELBs (`elb/<name>`) and stray groups (`tg/<name>`).
 
-    NLBs the upstream controller made for this cluster are listed too: `gc` can clean them.
+    Load balancers the upstream controller made for this cluster are listed too: `gc` can
+    clean them.
     """
-    out = _nlbs(api, cluster, upstream_cluster) + _classics(api, cluster)
+    out = _nlbs(api, cluster, upstream_cluster) + _classics(api, cluster, upstream_cluster)
     listed = {item.ref for item in out}
     for item in _groups(api, cluster):
         if item.ref not in listed:
@@ -274,13 +335,15 @@ def _nlbs(api: Api, cluster: str, upstream_cluster: str) -> list[OwnedLoadBalanc
     return out
 
 
-def _classics(api: Api, cluster: str) -> list[OwnedLoadBalancer]:
+def _classics(api: Api, cluster: str, upstream_cluster: str) -> list[OwnedLoadBalancer]:
     classics = api.collect(
         api.elb.describe_load_balancers, "LoadBalancerDescriptions", PageSize=400
     )
     out = []
     for name, tags in classic_tags(api, sorted(lb["LoadBalancerName"] for lb in classics)).items():
-        ref = ref_from(tags, cluster=cluster, name=name)
+        ref = ref_from(tags, cluster=cluster, name=name) or upstream_ref(
+            name, tags, cluster=cluster, upstream_cluster=upstream_cluster
+        )
         if ref is not None:
             out.append(OwnedLoadBalancer(ref=ref, cloud_id=f"elb/{name}"))
     return out

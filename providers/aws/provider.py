@@ -1,10 +1,11 @@
-"""The AWS provider: lbcontroller's `Provider` verbs over NLBs (default) and classic ELBs.
+"""The AWS provider: lbcontroller's `Provider` verbs over NLBs and classic ELBs (the default
+type is an NLB, or a classic ELB with `compatibility: upstream`).
 
 Where it sits: built by `providers.aws.build`; the reconciler calls these verbs. Each verb
-parses nothing and decides little itself: it computes the desired state (pure), then hands
-it to `converge` (NLB or classic) or to `teardown`, with a `Journal` that runs their steps
-(ensure, update_backends, ensure_deleted) or only lists them (plan, plan_delete): one code
-path for both.
+parses nothing and decides little itself: it resolves the Service's subnets (`subnets`),
+computes the desired state (pure), then hands it to `converge` (NLB or classic) or to
+`teardown`, with a `Journal` that runs their steps (ensure, update_backends, ensure_deleted)
+or only lists them (plan, plan_delete): one code path for both.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from providers.aws import converge, targets, teardown
 from providers.aws.api import Clients
 from providers.aws.context import Context
 from providers.aws.desired import desired_for
-from providers.aws.options import AwsOptions, parse_options
+from providers.aws.options import AwsOptions, options_of, parse_options
 from providers.aws.ownership import list_owned
 from providers.aws.targets import Memo
-from providers.aws.validate import validate
+from providers.aws.validate import check_eips, validate
 
 
 class AwsLoadBalancers:
@@ -48,7 +49,7 @@ class AwsLoadBalancers:
 
     def parse_options(self, annotations: Mapping[str, str]) -> AwsOptions:
         """The Service's AWS annotations as typed options (pure; InvalidAnnotation)."""
-        return parse_options(annotations)
+        return parse_options(annotations, upstream=self._ctx.upstream)
 
     def validate(self, spec: LoadBalancerSpec[Any]) -> None:
         """Refuse what AWS cannot serve (pure; Unsupported / PermanentError)."""
@@ -70,7 +71,9 @@ class AwsLoadBalancers:
         self, spec: LoadBalancerSpec[Any], journal: Journal, *, verify: bool
     ) -> converge.Outcome:
         self.validate(spec)
-        d = desired_for(spec, default_subnets=self._ctx.default_subnets)
+        subnets = self._ctx.subnets.resolve(options_of(spec))
+        check_eips(options_of(spec), subnets)
+        d = desired_for(spec, subnets=subnets)
         flow = converge.ensure_nlb if d.kind == "nlb" else converge.ensure_classic
         return flow(self._ctx, d, targets.instances(spec.backends), verify=verify, journal=journal)
 
@@ -82,12 +85,12 @@ class AwsLoadBalancers:
         When this process converged the load balancer and `previous` says which backends it
         applied, only the difference is written, with no read; otherwise the targets are read.
         """
-        d = desired_for(spec, default_subnets=self._ctx.default_subnets)
-        name, wanted = d.ref.name, targets.instances(spec.backends)
+        ref, kind = spec.ref, options_of(spec).kind
+        name, wanted = ref.name, targets.instances(spec.backends)
         applied = self._memo.recall(name)
         self._memo.remember(name, None)  # until it succeeds, nothing is known
         journal = Journal(apply=True)
-        if previous is not None and applied is not None and applied.kind == d.kind:
+        if previous is not None and applied is not None and applied.kind == kind:
             current = targets.instances(previous)
             journal.do(
                 targets.shift(
@@ -100,8 +103,8 @@ class AwsLoadBalancers:
                 )
             )
         else:
-            flow = converge.nlb_targets if d.kind == "nlb" else converge.classic_instances
-            outcome = flow(self._ctx, d, wanted, journal=journal)
+            flow = converge.nlb_targets if kind == "nlb" else converge.classic_instances
+            outcome = flow(self._ctx, ref, wanted, journal=journal)
             applied = None if outcome is None else outcome.applied(journal.made)
         self._memo.remember(name, applied)
 

@@ -22,6 +22,11 @@ description only: `kubernetes.io/rule/nlb/client=<lb>` (NodePorts to the client 
 `kubernetes.io/rule/nlb/mtu` rule per client range. When we adopt its NLB, its rules equal to
 ones we want are taken over in place (tagged with our marker: no gap in traffic), the rest
 are revoked once ours are in, and its MTU rules go with the last of its client rules.
+For its classic ELB, upstream makes the ELB's own group `k8s-elb-<lb>` (tagged with its
+cluster as owned; listener ports and ICMP open to the source ranges) and opens the instances'
+groups to it for every protocol, with no description. When we adopt that ELB, it is given our
+own group (with our rules on the nodes' group in first), then upstream's rules referring to
+its group are revoked wherever they are and the group is deleted (`retire_upstream_group`).
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from lbcontroller.steps import Made, Step
 from providers.aws.api import Api, Id, New
 from providers.aws.desired import Desired
 from providers.aws.options import TRAFFIC_PORT
-from providers.aws.ownership import owned_by, to_dict
+from providers.aws.ownership import MANAGED_BY, cluster_key, owned_by, to_dict
 
 if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
     from mypy_boto3_ec2.type_defs import IpPermissionTypeDef
@@ -290,17 +295,56 @@ def revoke_upstream(api: Api, made: Made, *, group_id: str, lb_name: str) -> lis
     return _revoke(api, made, group_id, theirs + leftovers)
 
 
-def group_name(ref: LoadBalancerRef) -> str:
-    """The name of the ELB's own group."""
-    return f"k8s-elb-{ref.name}"
+def group_name(lb_name: str) -> str:
+    """The name of a classic ELB's own group (ours and upstream's alike)."""
+    return f"k8s-elb-{lb_name}"
 
 
-def _named(api: Api, ref: LoadBalancerRef) -> list[Any]:
+def _groups(api: Api, name: str, value: str) -> list[Any]:
     return api.collect(
         api.ec2.describe_security_groups,
         "SecurityGroups",
-        Filters=[{"Name": "group-name", "Values": [group_name(ref)]}],
+        Filters=[{"Name": name, "Values": [value]}],
     )
+
+
+def _named(api: Api, ref: LoadBalancerRef) -> list[Any]:
+    return _groups(api, "group-name", group_name(ref.name))
+
+
+def upstream_group(api: Api, lb_name: str, upstream_cluster: str) -> str | None:
+    """The group upstream made for its classic ELB `lb_name` (`k8s-elb-<lb>`, tagged with its
+    cluster as owned, not marked ours), None when there is none."""
+    for group in _groups(api, "group-name", group_name(lb_name)):
+        tags = to_dict(group.get("Tags", []))
+        if tags.get(cluster_key(upstream_cluster)) == "owned" and MANAGED_BY not in tags:
+            return str(group["GroupId"])
+    return None
+
+
+def retire_upstream_group(api: Api, made: Made, group_id: str) -> list[Step]:
+    """Revoke the rules that let upstream's ELB group `group_id` in (upstream opens the
+    instances' groups to it for every protocol), on every group holding one, then delete it."""
+    out = []
+    for holder in _groups(api, "ip-permission.group-id", group_id):
+        rules = api.collect(
+            api.ec2.describe_security_group_rules,
+            "SecurityGroupRules",
+            Filters=[{"Name": "group-id", "Values": [holder["GroupId"]]}],
+        )
+        out += _revoke(
+            api,
+            made,
+            holder["GroupId"],
+            [r["SecurityGroupRuleId"] for r in rules if _refers(r, group_id)],
+        )
+    return [*out, delete_own(api, made, group_id)]
+
+
+def _refers(item: Mapping[str, Any], group_id: str) -> bool:
+    """Whether the rule `item` is an ingress rule not of ours from the group `group_id`."""
+    source = item.get("ReferencedGroupInfo", {}).get("GroupId")
+    return not item.get("IsEgress") and source == group_id and not _owner(item)
 
 
 def _owned(groups: list[Any], ref: LoadBalancerRef) -> str | None:
@@ -319,13 +363,15 @@ def own_group(
     if existing is not None:
         return existing, []
     if named:
-        raise PermanentError(f"security group name {group_name(ref)} is taken by one we do not own")
-    key = f"security-group {group_name(ref)}"
+        raise PermanentError(
+            f"security group name {group_name(ref.name)} is taken by one we do not own"
+        )
+    key = f"security-group {group_name(ref.name)}"
     create = api.step(
         made,
         api.ec2.create_security_group,
         keep=lambda answer: {key: answer["GroupId"]},
-        GroupName=group_name(ref),
+        GroupName=group_name(ref.name),
         Description=f"lbcontroller: classic ELB {ref.name} for {ref.service_key}",
         VpcId=vpc_id,
         TagSpecifications=[

@@ -2,12 +2,14 @@
 security group, our rules on the nodes' group.
 
 Where it sits: the provider's `ensure_deleted` / `plan_delete` call `remove_everything`;
-`converge` calls `delete_nlb`, `remove_nlb` and `remove_classic` when a load balancer must
-be recreated or the Service switches type (so that the old load balancer never leaks). Each
+`converge` calls `delete_nlb`, `delete_classic`, `remove_nlb` and `remove_classic` when a
+load balancer must be recreated or the Service switches type (so that the old one never
+leaks). Each
 reads first, then hands the resource modules' steps to the `Journal` (run or only listed).
 Only resources carrying our ownership tags (or, for rules, our marker) are touched, and those
-of an NLB the upstream controller made for the Service (its groups and rules by upstream's
-own marks), whether we adopted it or not.
+of a load balancer the upstream controller made for the Service (an NLB's groups and rules by
+upstream's own marks; a classic ELB's own group and the rules referring to it), whether we
+adopted it or not.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from lbcontroller.spec import LoadBalancerRef
 from lbcontroller.steps import Journal
 from providers.aws import classic, nlb, security_groups, target_groups
 from providers.aws.context import Context
-from providers.aws.ownership import Found
+from providers.aws.ownership import Found, upstream_made, upstream_name
 
 
 def delete_nlb(ctx: Context, journal: Journal, found: Found, ref: LoadBalancerRef) -> None:
@@ -25,7 +27,7 @@ def delete_nlb(ctx: Context, journal: Journal, found: Found, ref: LoadBalancerRe
     journal.do([nlb.delete(ctx.api, journal.made, found)])
     delete_groups(ctx, journal, ref)
     journal.do([target_groups.delete(ctx.api, journal.made, arn) for arn in theirs])
-    if ctx.node_group is not None and nlb.upstream_made(found, ref):
+    if ctx.node_group is not None and upstream_made(found, ref):
         journal.do(
             security_groups.revoke_upstream(
                 ctx.api,
@@ -38,7 +40,7 @@ def delete_nlb(ctx: Context, journal: Journal, found: Found, ref: LoadBalancerRe
 
 def _upstream_groups(ctx: Context, found: Found, ref: LoadBalancerRef) -> list[str]:
     """The groups upstream made behind an NLB it named (read before the NLB goes)."""
-    if not nlb.upstream_made(found, ref):
+    if not upstream_made(found, ref):
         return []
     forwarded = nlb.forwarded(nlb.listeners(ctx.api, found.id))
     return target_groups.upstream_of(ctx.api, forwarded, ref, ctx.upstream_cluster)
@@ -50,13 +52,15 @@ def delete_groups(ctx: Context, journal: Journal, ref: LoadBalancerRef) -> None:
     journal.do([target_groups.delete(ctx.api, journal.made, arn) for arn in arns])
 
 
-def remove_nlb(ctx: Context, journal: Journal, ref: LoadBalancerRef) -> None:
-    """Delete our NLB for `ref` if there is one, and its groups even when there is none."""
+def remove_nlb(ctx: Context, journal: Journal, ref: LoadBalancerRef) -> Found | None:
+    """Delete our NLB for `ref` if there is one (returned), and its groups even when there is
+    none."""
     found = nlb.find(ctx.api, ref, upstream_cluster=ctx.upstream_cluster, strict=False)
     if found is None:
         delete_groups(ctx, journal, ref)
     else:
         delete_nlb(ctx, journal, found, ref)
+    return found
 
 
 def remove_rules(ctx: Context, journal: Journal, ref: LoadBalancerRef) -> None:
@@ -68,24 +72,43 @@ def remove_rules(ctx: Context, journal: Journal, ref: LoadBalancerRef) -> None:
         )
 
 
-def remove_classic(ctx: Context, journal: Journal, ref: LoadBalancerRef) -> bool:
-    """Delete our classic ELB and its own group, whose references on the nodes go first.
+def delete_classic(ctx: Context, journal: Journal, found: Found, ref: LoadBalancerRef) -> None:
+    """Delete the classic ELB `found`, then, if upstream made it, upstream's group for it."""
+    journal.do([classic.delete(ctx.api, journal.made, found)])
+    if upstream_made(found, ref):
+        retire_upstream_group(ctx, journal, found.id)
 
-    True when our rules on the nodes' group were revoked on the way.
+
+def retire_upstream_group(ctx: Context, journal: Journal, lb_name: str) -> None:
+    """Revoke the rules upstream opened to its ELB `lb_name`'s group, then delete the group."""
+    group_id = security_groups.upstream_group(ctx.api, lb_name, ctx.upstream_cluster)
+    if group_id is not None:
+        journal.do(security_groups.retire_upstream_group(ctx.api, journal.made, group_id))
+
+
+def remove_classic(
+    ctx: Context, journal: Journal, ref: LoadBalancerRef, *, rules: bool = False
+) -> Found | None:
+    """Delete our classic ELB (returned) and its own group, whose references on the nodes go
+    first; with `rules`, our rules on the nodes' group even when there is no such group.
+
+    Upstream's group for an ELB it made goes too, even when the ELB is already gone (a delete
+    cut short), so nothing upstream made for the Service is left.
     """
-    found = classic.find(ctx.api, ref, strict=False)
+    found = classic.find(ctx.api, ref, upstream_cluster=ctx.upstream_cluster, strict=False)
     if found is not None:
-        journal.do([classic.delete(ctx.api, journal.made, found)])
+        delete_classic(ctx, journal, found, ref)
+    elif ref.uid:
+        retire_upstream_group(ctx, journal, upstream_name(ref.uid))
     group_id = security_groups.find_own(ctx.api, ref)
-    if group_id is None:
-        return False
-    remove_rules(ctx, journal, ref)
-    journal.do([security_groups.delete_own(ctx.api, journal.made, group_id)])
-    return True
+    if group_id is not None or rules:
+        remove_rules(ctx, journal, ref)
+    if group_id is not None:
+        journal.do([security_groups.delete_own(ctx.api, journal.made, group_id)])
+    return found
 
 
 def remove_everything(ctx: Context, journal: Journal, ref: LoadBalancerRef) -> None:
     """Delete every resource of ours for `ref`; absent is fine."""
     remove_nlb(ctx, journal, ref)
-    if not remove_classic(ctx, journal, ref):
-        remove_rules(ctx, journal, ref)
+    remove_classic(ctx, journal, ref, rules=True)

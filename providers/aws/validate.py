@@ -1,5 +1,9 @@
 """What the AWS provider refuses to build, checked before any call (pure).
 
+`spec.sessionAffinity: ClientIP` is refused as cloud-provider-aws refuses it ("unsupported
+load balancer affinity"); a Service with no subnets annotated or configured is not refused
+here: its subnets are discovered (`subnets`), and refused then if none is found.
+
 Where it sits: the reconciler calls the provider's `validate(spec)` after `build_spec` and
 before `ensure`; a refusal becomes a Warning Event and nothing is created.
 """
@@ -11,7 +15,7 @@ from typing import Any
 
 from lbcontroller.errors import InvalidAnnotation, PermanentError, Unsupported
 from lbcontroller.spec import IPV4, Listener, LoadBalancerSpec, check_families
-from providers.aws.desired import subnets_of
+from providers.aws.desired import health_of
 from providers.aws.options import EIP_ALLOCATIONS, TYPE, AwsOptions, options_of
 
 MAX_LISTENERS = 50  # per load balancer, both kinds
@@ -28,12 +32,13 @@ def validate(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> 
     if len(spec.listeners) > MAX_LISTENERS:
         raise Unsupported(f"more than {MAX_LISTENERS} ports", field="spec.ports")
     _check_rule_count(spec)
-    subnets = subnets_of(options, default_subnets)
-    if options.eip_allocations and len(options.eip_allocations) != len(subnets):
-        raise InvalidAnnotation(
-            EIP_ALLOCATIONS,
-            ",".join(options.eip_allocations),
-            f"needs one allocation per subnet ({len(subnets)} subnets)",
+    health_of(spec)  # an annotated timeout not below the interval is refused
+    check_eips(options, options.subnets or tuple(default_subnets))
+    if spec.session_affinity != "None":
+        raise Unsupported(
+            f"spec.sessionAffinity {spec.session_affinity} is not supported on AWS "
+            "(cloud-provider-aws refuses it too: its load balancers have no client affinity)",
+            field="spec.sessionAffinity",
         )
     if spec.requested_ip:
         raise Unsupported(
@@ -41,6 +46,17 @@ def validate(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> 
             field="spec.loadBalancerIP",
         )
     check_families(spec, IPV4, "lbcontroller's AWS load balancers are IPv4 only")
+
+
+def check_eips(options: AwsOptions, subnets: Sequence[str]) -> None:
+    """One Elastic IP allocation per subnet (not checked while the subnets are still to be
+    discovered: `subnets` empty)."""
+    if subnets and options.eip_allocations and len(options.eip_allocations) != len(subnets):
+        raise InvalidAnnotation(
+            EIP_ALLOCATIONS,
+            ",".join(options.eip_allocations),
+            f"needs one allocation per subnet ({len(subnets)} subnets)",
+        )
 
 
 def _check_rule_count(spec: LoadBalancerSpec[Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import pytest
@@ -92,18 +93,19 @@ def provider(world: World, calls: BotoCalls) -> AwsLoadBalancers:
 
 
 def provider_for(
-    world: World, *, cluster: str, upstream_cluster_id: str | None = None
+    world: World, *, cluster: str, upstream_cluster_id: str | None = None, **settings: Any
 ) -> AwsLoadBalancers:
-    """A provider configured for the world, with generous rate limits."""
+    """A provider configured for the world, with generous rate limits; `settings` override
+    any other field of its config entry."""
     config = AwsProvider(
         type="aws",
         name="aws-test",
         region=REGION,
         endpoint=world.endpoint,
-        subnets=list(world.subnets),
         node_security_group=world.node_group,
         rate_limits={"describe": FAST, "register": FAST, "modify": FAST},
         upstream_cluster_id=upstream_cluster_id,
+        **({"subnets": list(world.subnets)} | settings),
     )
     built = build(config, cluster=cluster, metrics=Metrics())
     assert isinstance(built, AwsLoadBalancers)

@@ -15,14 +15,12 @@ from typing import Any
 
 import pytest
 
-from devenv.procs import stop
 from devenv.state import EnvState
 from lbcontroller.gc import find_orphans
 from lbcontroller.kube import KubeClient
-from lbcontroller.model import FINALIZER, Service, node_from_json
-from lbcontroller.provider import Provider
+from lbcontroller.model import FINALIZER, Service
 from lbcontroller.router import Route, Router
-from lbcontroller.spec import SpecSettings, build_spec
+from lbcontroller.spec import SpecSettings
 from providers.aws.ownership import upstream_name
 from tests.conftest import aws_backend_url
 from tests.support.harness import make_controller, running, wait_for
@@ -30,10 +28,13 @@ from tests.support.objects import Nodes, create_service, delete_service, get_ser
 from tests.support.upstream_aws import (
     AwsCluster,
     add_nodes,
+    hostname,
     lbcontroller_provider,
-    make_public,
+    plan_of,
+    public_route,
     seed_cluster,
-    service_controller,
+    served,
+    served_by_upstream,
 )
 
 pytestmark = pytest.mark.integration
@@ -76,24 +77,6 @@ def _ingress_rules(cluster: AwsCluster) -> list[dict[str, Any]]:
     return [r for r in rules if not r["IsEgress"]]
 
 
-def _hostname(kube: KubeClient, namespace: str, name: str) -> str | None:
-    svc = get_service(kube, namespace, name)
-    return svc.ingress[0].hostname if svc is not None and svc.ingress else None
-
-
-def _service(kube: KubeClient, namespace: str, name: str) -> Service:
-    svc = get_service(kube, namespace, name)
-    assert svc is not None
-    return svc
-
-
-def _plan(kube: KubeClient, provider: Provider, service: Service, cluster: str) -> list[Any]:
-    items, _ = kube.list("/api/v1/nodes")
-    nodes = [node_from_json(item) for item in items]
-    spec = build_spec(service, nodes, SpecSettings(cluster=cluster), provider.parse_options)
-    return list(provider.plan(spec))
-
-
 def _decoy(cluster: AwsCluster, service: Service) -> str:
     """An NLB under the Service's would-be upstream name, without upstream's cluster tag."""
     elbv2 = cluster.elbv2()
@@ -115,24 +98,18 @@ def test_upstream_nlbs_are_adopted_in_place_and_cleaned_up(
     tmp_path: Path,
 ) -> None:
     cluster = seed_cluster(aws_backend_url(devenv, "moto"), REGION, f"c-{namespace}")
-    make_public(cluster)
+    public_route(cluster)
     add_nodes(cluster, nodes)
-    manager = service_controller(upstream_aws, cluster, devenv.env["KUBECONFIG"], tmp_path)
-    try:
-        for name in ("one", "two"):
-            create_service(kube, namespace, name, lb_class=None, annotations=NLB)
-        before = {
-            name: wait_for(
-                lambda n=name: _hostname(kube, namespace, n),  # type: ignore[misc]
-                timeout=90,
-                what=f"upstream's hostname for {name}",
-            )
-            for name in ("one", "two")
-        }
-    finally:
-        stop(manager)
-    assert "panic" not in Path(manager.log).read_text()
-    services = {name: _service(kube, namespace, name) for name in ("one", "two")}
+    services = served_by_upstream(
+        upstream_aws,
+        cluster,
+        kube=kube,
+        kubeconfig=devenv.env["KUBECONFIG"],
+        namespace=namespace,
+        services={"one": NLB, "two": NLB},
+        logs=tmp_path,
+    )
+    before = {name: svc.ingress[0].hostname for name, svc in services.items()}
     made = _nlbs(cluster)
     arns = {n: made[upstream_name(s.uid)]["LoadBalancerArn"] for n, s in services.items()}
     upstream_groups = {
@@ -151,7 +128,7 @@ def test_upstream_nlbs_are_adopted_in_place_and_cleaned_up(
     orphans = find_orphans(owned={"aws": owned}, services=[services["one"]], router=router)
     assert [o.owned.cloud_id for o in orphans] == [arns["two"]]
     # the plan shows the adoption before it is done
-    plan = _plan(kube, provider, services["one"], cluster.cluster_id)
+    plan = plan_of(kube, provider, services["one"], cluster.cluster_id)
     assert plan[0].action == "adopt" and plan[0].name == arns["one"], plan
     assert (
         _nlbs(cluster)[upstream_name(services["one"].uid)]["Tags"]
@@ -174,18 +151,18 @@ def test_upstream_nlbs_are_adopted_in_place_and_cleaned_up(
                 lambda n=name: (
                     MANAGED_BY  # type: ignore[misc]
                     in _nlbs(cluster)[upstream_name(services[n].uid)]["Tags"]
-                    and FINALIZER in _service(kube, namespace, n).finalizers
+                    and FINALIZER in served(kube, namespace, n).finalizers
                 ),
                 timeout=60,
                 what=f"{name} adopted",
             )
-        wait_for(lambda: _hostname(kube, namespace, "three"), timeout=60, what="three served")
+        wait_for(lambda: hostname(kube, namespace, "three"), timeout=60, what="three served")
         after = _nlbs(cluster)
         instances = set(cluster.instances.values())
         for name, svc in services.items():
             nlb = after[upstream_name(svc.uid)]
             assert nlb["LoadBalancerArn"] == arns[name]
-            assert _hostname(kube, namespace, name) == before[name] == nlb["DNSName"]
+            assert hostname(kube, namespace, name) == before[name] == nlb["DNSName"]
             assert nlb["Tags"]["lbcontroller.io/service-uid"] == svc.uid
             assert [n for n, lb in after.items() if lb["Tags"].get(SERVICE_NAME) == svc.key] == [
                 upstream_name(svc.uid)

@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 import pytest
-from mypy_boto3_ec2.type_defs import IpPermissionTypeDef
+from mypy_boto3_ec2.type_defs import IpPermissionTypeDef, IpRangeTypeDef
 
 from lbcontroller.model import Ingress, Service
 from providers.aws.ownership import upstream_name
@@ -27,6 +27,7 @@ LEGACY = "legacy-id"
 CLIENT = "kubernetes.io/rule/nlb/client="
 MTU = "kubernetes.io/rule/nlb/mtu"
 OWNER = "lbcontroller.io/rule-owner"
+EVERYONE: list[IpRangeTypeDef] = [{"CidrIp": "0.0.0.0/0"}]
 
 
 def _upstream_tags(svc: Service) -> list[Any]:
@@ -159,3 +160,84 @@ def test_gc_deletes_an_upstream_nlb_whose_service_is_gone(world: World) -> None:
     assert world.elbv2.describe_load_balancers()["LoadBalancers"] == []
     assert world.elbv2.describe_target_groups()["TargetGroups"] == []
     assert _rules(world) == {}
+
+
+def _seed_classic(world: World, svc: Service, cluster_id: str = LEGACY) -> str:
+    """What upstream makes for `svc` on a classic ELB: the ELB, its own group `k8s-elb-<lb>`
+    (port 80 and ICMP open to everyone) and the nodes' group open to that group."""
+    name = upstream_name(svc.uid)
+    group = world.ec2.create_security_group(
+        GroupName=f"k8s-elb-{name}",
+        Description=f"Security group for Kubernetes ELB {name} ({svc.key})",
+        VpcId=world.vpc_id,
+        TagSpecifications=[
+            {
+                "ResourceType": "security-group",
+                "Tags": [{"Key": f"kubernetes.io/cluster/{cluster_id}", "Value": "owned"}],
+            }
+        ],
+    )["GroupId"]
+    front: list[IpPermissionTypeDef] = [
+        {"IpProtocol": protocol, "FromPort": low, "ToPort": high, "IpRanges": EVERYONE}
+        for protocol, low, high in (("tcp", 80, 80), ("icmp", 3, 4))
+    ]
+    world.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=front)
+    world.ec2.authorize_security_group_ingress(
+        GroupId=world.node_group,
+        IpPermissions=[{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": group}]}],
+    )
+    world.elb.create_load_balancer(
+        LoadBalancerName=name,
+        Listeners=[
+            {
+                "Protocol": "TCP",
+                "LoadBalancerPort": 80,
+                "InstanceProtocol": "TCP",
+                "InstancePort": 30080,
+            }
+        ],
+        Subnets=[world.subnets[0]],
+        SecurityGroups=[group],
+        Tags=[
+            {"Key": f"kubernetes.io/cluster/{cluster_id}", "Value": "owned"},
+            {"Key": "kubernetes.io/service-name", "Value": svc.key},
+        ],
+    )
+    return name
+
+
+def _group_names(world: World) -> set[str]:
+    found = world.ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [world.vpc_id]}]
+    )["SecurityGroups"]
+    return {g["GroupName"] for g in found}
+
+
+def test_gc_deletes_an_upstream_classic_elb_with_its_group_and_rules(world: World) -> None:
+    svc = _svc()
+    name = _seed_classic(world, svc)
+    provider = provider_for(world, cluster=CLUSTER, upstream_cluster_id=LEGACY)
+
+    (owned,) = provider.list_owned()
+    assert owned.cloud_id == f"elb/{name}" and owned.ref.service_key == svc.key
+    provider.ensure_deleted(owned.ref)  # what `lbcontroller gc` does with an orphan
+
+    assert world.elb.describe_load_balancers()["LoadBalancerDescriptions"] == []
+    assert f"k8s-elb-{name}" not in _group_names(world)
+    assert _rules(world) == {}
+
+
+def test_an_upstream_classic_elb_of_another_cluster_id_is_a_look_alike(world: World) -> None:
+    svc = _svc()
+    name = _seed_classic(world, svc, cluster_id="elsewhere")
+    rules = _rules(world)
+    provider = provider_for(world, cluster=CLUSTER, upstream_cluster_id=LEGACY)
+    spec = spec_of(provider, svc, world.nodes)
+
+    assert provider.list_owned() == []
+    provider.ensure_deleted(spec.ref)
+
+    (lb,) = world.elb.describe_load_balancers()["LoadBalancerDescriptions"]
+    assert lb["LoadBalancerName"] == name
+    assert f"k8s-elb-{name}" in _group_names(world)
+    assert set(rules) == set(_rules(world))

@@ -97,6 +97,8 @@ def test_scheme_change_recreates_the_elb(world: World, provider: AwsLoadBalancer
     provider.ensure(spec_of(provider, service(annotations={TYPE: "classic"}), world.nodes))
     annotations = {TYPE: "classic", INTERNAL: "true"}
     spec = spec_of(provider, service(annotations=annotations), world.nodes)
+    creates = [c for c in provider.plan(spec) if c.operation == "CreateLoadBalancer"]
+    assert [c.detail for c in creates] == [f"replaces classic ELB {spec.ref.name}: scheme changes"]
     provider.ensure(spec)
     (lb,) = world.elb.describe_load_balancers()["LoadBalancerDescriptions"]
     assert lb["Scheme"] == "internal"

@@ -29,8 +29,9 @@ from tests.support.objects import Nodes, create_service, get_service
 from tests.support.upstream_aws import (
     AwsCluster,
     add_nodes,
+    hostname,
     load_balancers,
-    make_public,
+    public_route,
     seed_cluster,
     service_controller,
 )
@@ -56,11 +57,6 @@ def _config(tmp_path: Path, cluster: AwsCluster) -> Path:
     return path
 
 
-def _hostname(kube: KubeClient, namespace: str, name: str) -> str | None:
-    svc = get_service(kube, namespace, name)
-    return svc.ingress[0].hostname if svc is not None and svc.ingress else None
-
-
 def _served_by_upstream(
     upstream: str, cluster: AwsCluster, kube: KubeClient, kubeconfig: str, tmp: Path, ns: str
 ) -> dict[str, str]:
@@ -70,7 +66,7 @@ def _served_by_upstream(
             create_service(kube, ns, name, lb_class=None, annotations=NLB)
         return {
             name: wait_for(
-                lambda n=name: _hostname(kube, ns, n),  # type: ignore[misc]
+                lambda n=name: hostname(kube, ns, n),  # type: ignore[misc]
                 timeout=90,
                 what=f"upstream's hostname for {name}",
             )
@@ -100,7 +96,7 @@ def test_migrate_gives_each_service_its_verdict_and_writes_nothing(
 ) -> None:
     kubeconfig = devenv.env["KUBECONFIG"]
     cluster = seed_cluster(aws_backend_url(devenv, "moto"), "us-east-1", f"c-{namespace}")
-    make_public(cluster)
+    public_route(cluster)
     add_nodes(cluster, nodes)
     addresses = _served_by_upstream(upstream_aws, cluster, kube, kubeconfig, tmp_path, namespace)
     lost = get_service(kube, namespace, "lost")

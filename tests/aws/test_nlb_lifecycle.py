@@ -231,6 +231,8 @@ def test_scheme_change_recreates_the_nlb(world: World, provider: AwsLoadBalancer
     provider.ensure(spec_of(provider, service(), world.nodes))
     spec = spec_of(provider, service(annotations={INTERNAL: "true"}), world.nodes)
     old = lb_arn(world, spec.ref.name)
+    creates = [c for c in provider.plan(spec) if c.operation == "CreateLoadBalancer"]
+    assert [c.detail for c in creates] == [f"replaces NLB {spec.ref.name}: scheme changes"]
     provider.ensure(spec)
     (lb,) = world.elbv2.describe_load_balancers(Names=[spec.ref.name])["LoadBalancers"]
     assert lb["LoadBalancerArn"] != old and lb["Scheme"] == "internal"

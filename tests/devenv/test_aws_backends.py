@@ -1,4 +1,5 @@
-"""The same small boto3 round trip passes on both AWS stand-ins: moto_server and LocalStack."""
+"""The same small boto3 round trip passes on both AWS stand-ins: moto_server and LocalStack;
+and moto describes a new classic ELB's health check as AWS does (`devenv.moto_serve`)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,27 @@ def test_nlb_round_trip(devenv: EnvState, backend: str) -> None:
     elbv2.delete_target_group(TargetGroupArn=tg["TargetGroupArn"])
     assert elbv2.describe_load_balancers()["LoadBalancers"] == []
     assert elbv2.describe_target_groups()["TargetGroups"] == []
+
+
+def test_a_new_classic_elb_has_the_health_check_aws_gives_it(devenv: EnvState) -> None:
+    """moto, run through `devenv.moto_serve`: what AWS describes for an ELB never configured
+    (bare moto describes none; the upstream aws-cloud-controller-manager panics on that)."""
+    url = aws_backend_url(devenv, "moto")
+    elb = boto3.client("elb", endpoint_url=url, region_name="us-east-1")
+    listeners = [(80, 30080), (443, 30443)]
+    elb.create_load_balancer(
+        LoadBalancerName="smoke",
+        Listeners=[
+            {"Protocol": "TCP", "LoadBalancerPort": port, "InstancePort": node_port}
+            for port, node_port in listeners
+        ],
+        AvailabilityZones=["us-east-1a"],
+    )
+    (found,) = elb.describe_load_balancers(LoadBalancerNames=["smoke"])["LoadBalancerDescriptions"]
+    assert found["HealthCheck"] == {
+        "Target": "TCP:30080",
+        "Interval": 30,
+        "Timeout": 5,
+        "UnhealthyThreshold": 2,
+        "HealthyThreshold": 10,
+    }

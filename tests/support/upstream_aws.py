@@ -12,19 +12,23 @@ controller off, as sidecar mode has it. Nodes are registered the way a kubelet s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from devenv.procs import Proc, start, wait_ready
+from devenv.procs import Proc, start, stop, wait_ready
 from lbcontroller.config import AwsProvider
 from lbcontroller.kube import KubeClient
 from lbcontroller.metrics import Metrics
+from lbcontroller.model import Service, node_from_json
 from lbcontroller.provider import Provider
 from lbcontroller.registry import factory_for
-from tests.support.objects import Nodes
+from lbcontroller.spec import SpecSettings, build_spec
+from tests.support.harness import wait_for
+from tests.support.objects import Nodes, create_service, get_service
 
 BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build-upstream-aws.sh"
 UNINITIALIZED = "node.cloudprovider.kubernetes.io/uninitialized"
@@ -51,6 +55,10 @@ class AwsCluster:
     def elbv2(self) -> Any:
         """An ELBv2 client of moto in the cluster's region."""
         return boto3.client("elbv2", endpoint_url=self.endpoint, region_name=self.region)
+
+    def elb(self) -> Any:
+        """A classic ELB client of moto in the cluster's region."""
+        return boto3.client("elb", endpoint_url=self.endpoint, region_name=self.region)
 
 
 def seed_cluster(endpoint: str, region: str, cluster_id: str, count: int = 2) -> AwsCluster:
@@ -82,14 +90,29 @@ def seed_cluster(endpoint: str, region: str, cluster_id: str, count: int = 2) ->
     return cluster
 
 
-def make_public(cluster: AwsCluster) -> None:
-    """An internet gateway route: upstream puts an internet-facing NLB in public subnets only."""
+def public_route(cluster: AwsCluster) -> None:
+    """An internet gateway route: upstream puts an internet-facing load balancer in public
+    subnets only."""
     ec2 = cluster.ec2()
     gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=cluster.vpc)
     tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [cluster.vpc]}])
     table = tables["RouteTables"][0]["RouteTableId"]
     ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+
+
+def hostname(kube: KubeClient, namespace: str, name: str) -> str | None:
+    """The hostname in the Service's status, None while it has none."""
+    svc = get_service(kube, namespace, name)
+    return svc.ingress[0].hostname if svc is not None and svc.ingress else None
+
+
+def plan_of(kube: KubeClient, provider: Provider, service: Service, cluster: str) -> list[Any]:
+    """What `provider.plan` lists for `service` with the cluster's Nodes."""
+    items, _ = kube.list("/api/v1/nodes")
+    nodes = [node_from_json(item) for item in items]
+    spec = build_spec(service, nodes, SpecSettings(cluster=cluster), provider.parse_options)
+    return list(provider.plan(spec))
 
 
 def add_nodes(cluster: AwsCluster, nodes: Nodes) -> None:
@@ -137,8 +160,45 @@ def service_controller(binary: str, cluster: AwsCluster, kubeconfig: str, logs: 
     return manager
 
 
-def lbcontroller_provider(cluster: AwsCluster, name: str) -> Provider:
-    """lbcontroller's AWS provider `name` on the seeded cluster (its nodes' group opened)."""
+def served_by_upstream(
+    binary: str,
+    cluster: AwsCluster,
+    *,
+    kube: KubeClient,
+    kubeconfig: str,
+    namespace: str,
+    services: Mapping[str, Mapping[str, str]],
+    logs: Path,
+) -> dict[str, Service]:
+    """Class-less Services (name -> annotations) made and served by the upstream manager's
+    service controller, which is stopped once each has a hostname (it must not have
+    panicked); the Services as they then are, upstream's hostname in their status."""
+    manager = service_controller(binary, cluster, kubeconfig, logs)
+    try:
+        for name, annotations in services.items():
+            create_service(kube, namespace, name, lb_class=None, annotations=dict(annotations))
+        for name in services:
+            wait_for(
+                lambda n=name: hostname(kube, namespace, n),  # type: ignore[misc]
+                timeout=90,
+                what=f"upstream's hostname for {name}",
+            )
+    finally:
+        stop(manager)
+    assert "panic" not in Path(manager.log).read_text()
+    return {name: served(kube, namespace, name) for name in services}
+
+
+def served(kube: KubeClient, namespace: str, name: str) -> Service:
+    """The Service `namespace/name`, which must exist."""
+    svc = get_service(kube, namespace, name)
+    assert svc is not None, f"{namespace}/{name} is gone"
+    return svc
+
+
+def lbcontroller_provider(cluster: AwsCluster, name: str, **settings: Any) -> Provider:
+    """lbcontroller's AWS provider `name` on the seeded cluster (its nodes' group opened);
+    `settings` set any other field of its config entry (e.g. `compatibility`)."""
     config = AwsProvider(
         type="aws",
         name=name,
@@ -146,6 +206,7 @@ def lbcontroller_provider(cluster: AwsCluster, name: str) -> Provider:
         endpoint=cluster.endpoint,
         subnets=[cluster.subnet],
         node_security_group=cluster.node_group,
+        **settings,
     )
     return factory_for("aws")(config, cluster=cluster.cluster_id, metrics=Metrics())
 

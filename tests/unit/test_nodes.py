@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from lbcontroller.model import EXCLUDE_LABEL, TO_BE_DELETED_TAINT, Node, node_from_json
-from lbcontroller.nodes import backend_relevant, eligible, eligible_nodes
+from lbcontroller.nodes import LABEL_PRESENT, backend_relevant, eligible, eligible_nodes
 from tests.support.builders import node
 
 LB_POOL = {"pool": "lb"}
@@ -32,6 +32,8 @@ LB_POOL = {"pool": "lb"}
         pytest.param(
             node("n", labels={"pool": "lb"}), {"pool": "lb", "zone": "a"}, False, id="partial"
         ),
+        pytest.param(node("n", labels={"pool": ""}), {"pool": LABEL_PRESENT}, True, id="present"),
+        pytest.param(node("n"), {"pool": LABEL_PRESENT}, False, id="absent"),
     ],
 )
 def test_eligible(candidate: Node, selector: dict[str, str], expected: bool) -> None:
