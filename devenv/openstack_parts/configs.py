@@ -3,8 +3,9 @@
 Where it sits: `devenv.openstack_parts.keystone`, `.octavia` and `.neutron` write these (mode
 0600: they hold passwords) under `.devenv/openstack/<service>/` before starting anything. The
 settings follow the facts in shared/notes/test-backends.md: fernet tokens with cheap password
-hashing; Octavia's amphora provider with every no-op backend, jobboard off and the no-op cert
-manager; Neutron's ML2 with flat and vxlan types, no mechanism drivers, no workers, no agents.
+hashing; Octavia's amphora provider with every no-op backend (the network one makes real VIP
+ports, see in_venv/vip_ports.py), jobboard off and the no-op cert manager; Neutron's ML2 with
+flat and vxlan types, no mechanism drivers, no workers, no agents.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ service_token_roles_required = true
 [controller_worker]
 workers = 1
 loadbalancer_topology = SINGLE
-network_driver = network_noop_driver
+network_driver = lbc_vip_ports
 compute_driver = compute_noop_driver
 amphora_driver = amphora_noop_driver
 image_driver = image_noop_driver

@@ -5,7 +5,8 @@ its own on the real OpenStack), and load balancers made in one step."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from lbcontroller.model import Node, Service
@@ -38,3 +39,32 @@ def writes_of(provider: OpenStackLoadBalancers, tally: MetricCalls, svc: Service
     tally.start()
     provider.ensure(spec_for(provider, svc))
     return tally.writes()
+
+
+@contextmanager
+def routed(conn: Any, subnet_id: str) -> Iterator[None]:
+    """`subnet_id` joined to the devenv's router while inside: Neutron associates a floating IP
+    only with a port on a subnet routed to the floating network."""
+    router = conn.network.find_router("lbc-router", ignore_missing=False)
+    conn.network.add_interface_to_router(router, subnet_id=subnet_id)
+    try:
+        yield
+    finally:
+        conn.network.remove_interface_from_router(router, subnet_id=subnet_id)
+
+
+@contextmanager
+def second_router(admin: Any, external: str, network_id: str, subnet_id: str) -> Iterator[None]:
+    """While inside, a router from `subnet_id` (of `network_id`) to another external network
+    `external` (the devenv's router has its one gateway on the floating network), joined by
+    a port of its own on the subnet, whose gateway address the devenv's router holds."""
+    router = admin.network.create_router(
+        name="lbc-router-2", external_gateway_info={"network_id": external}
+    )
+    port = admin.network.create_port(network_id=network_id, fixed_ips=[{"subnet_id": subnet_id}])
+    admin.network.add_interface_to_router(router, port_id=port.id)
+    try:
+        yield
+    finally:
+        admin.network.remove_interface_from_router(router, port_id=port.id)
+        admin.network.delete_router(router)

@@ -12,7 +12,7 @@ from tests.support.builders import service
 from tests.support.calls import MetricCalls
 
 from . import views
-from .support import TCP_UDP, made, spec_for, writes_of
+from .support import TCP_UDP, made, routed, spec_for, writes_of
 
 pytestmark = OPENSTACK_MARKS
 
@@ -148,15 +148,17 @@ def test_vip_subnet_change_recreates_keeping_the_floating_ip(
         network_id=network.id, ip_version=4, cidr="192.168.77.0/24", name=network.name
     )
     try:
-        tally.start()
-        moved = spec_for(provider, service(ports=HTTP, annotations={k.SUBNET_ID: subnet.id}))
-        assert provider.ensure(moved).ingress[0].ip == before
-        assert tally.writes() == {"loadbalancers.delete": 1, "loadbalancers.create": 1}
-        now = views.the_lb(conn, spec.ref)
-        assert (now.id != lb.id, now.vip_subnet_id) == (True, subnet.id)
+        with routed(conn, subnet.id):  # the floating IP follows the VIP onto the new subnet
+            tally.start()
+            moved = spec_for(provider, service(ports=HTTP, annotations={k.SUBNET_ID: subnet.id}))
+            assert provider.ensure(moved).ingress[0].ip == before
+            moves = {"loadbalancers.delete": 1, "loadbalancers.create": 1, "floatingips.update": 1}
+            assert tally.writes() == moves
+            now = views.the_lb(conn, spec.ref)
+            assert (now.id != lb.id, now.vip_subnet_id) == (True, subnet.id)
+            for item in views.load_balancers(conn, spec.ref):
+                conn.load_balancer.delete_load_balancer(item.id, cascade=True)
+                conn.load_balancer.wait_for_delete(item)
     finally:
-        for item in views.load_balancers(conn, spec.ref):
-            conn.load_balancer.delete_load_balancer(item.id, cascade=True)
-            conn.load_balancer.wait_for_delete(item)
         conn.network.delete_subnet(subnet.id)
         conn.network.delete_network(network.id)

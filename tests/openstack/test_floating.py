@@ -1,13 +1,12 @@
 """Floating IPs: ours made, kept or released; a user's (spec.loadBalancerIP) used and never
-released; and the test environment's known gap.
+released; associated with the VIP port, or, when Neutron does not know that port, left
+unassociated.
 
-The gap: Octavia's no-op network driver invents the VIP port, so Neutron has no such port and
-can associate no floating IP with it (404). The provider therefore reads the VIP port first
-(`ports.get`) and, when Neutron does not know it, leaves the floating IP unassociated, logs a
-warning and still reports the IP. What these tests can check: the IP is allocated on the
-configured network, marked, reported, kept or released, never associated elsewhere, and no
-association is attempted (no write fails). What they cannot: that the IP is associated with a
-real VIP port (that path sends `port_id` in the same create/update call).
+The devenv's Octavia gives each load balancer a real Neutron VIP port (its network driver,
+devenv/openstack_parts/in_venv/vip_ports.py), and a router joins the VIP subnets to the floating
+network, so Neutron associates a floating IP as a cloud does. A VIP port Neutron does not know
+(deleted behind Octavia's back here; a provider that keeps it elsewhere in a cloud) is read first
+(`ports.get`): the floating IP is then left unassociated, with a warning, and still reported.
 """
 
 from __future__ import annotations
@@ -28,26 +27,40 @@ from tests.support.calls import MetricCalls
 
 from . import views
 from .conftest import make_provider
-from .support import TCP_UDP, spec_for
+from .support import TCP_UDP, second_router, spec_for
 
 pytestmark = OPENSTACK_MARKS
 
 
-def test_known_gap_vip_port_unknown_to_neutron(
+def test_floating_ip_is_associated_with_the_vip_port(
+    provider: OpenStackLoadBalancers, conn: Any, tally: MetricCalls
+) -> None:
+    spec = spec_for(provider, service(ports=TCP_UDP))
+    tally.start()
+    address = provider.ensure(spec).ingress[0].ip
+    lb = views.the_lb(conn, spec.ref)
+    (fip,) = views.floating_ips(conn, str(address))
+    assert (fip.port_id, fip.fixed_ip_address) == (lb.vip_port_id, lb.vip_address)
+    assert tally.writes() == {"loadbalancers.create": 1, "floatingips.create": 1}
+
+
+def test_vip_port_unknown_to_neutron_leaves_the_ip_unassociated(
     provider: OpenStackLoadBalancers,
     conn: Any,
     tally: MetricCalls,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    internal = {k.INTERNAL: "true"}
+    provider.ensure(spec_for(provider, service(ports=TCP_UDP, annotations=internal)))
     spec = spec_for(provider, service(ports=TCP_UDP))
+    lb = views.the_lb(conn, spec.ref)
+    conn.network.delete_port(lb.vip_port_id)
     tally.start()
     with caplog.at_level(logging.WARNING, logger="providers.openstack.floating_ip"):
         address = provider.ensure(spec).ingress[0].ip
-    lb = views.the_lb(conn, spec.ref)
-    assert conn.network.find_port(lb.vip_port_id) is None
     (fip,) = views.floating_ips(conn, str(address))
     assert (fip.port_id, fip.status) == (None, "DOWN")
-    assert tally.writes() == {"loadbalancers.create": 1, "floatingips.create": 1}  # none failed
+    assert tally.writes() == {"floatingips.create": 1}  # none failed
     assert f"Neutron has no VIP port {lb.vip_port_id}" in caplog.text
 
 
@@ -61,7 +74,9 @@ def test_requested_floating_ip_is_used_and_survives(
         spec = spec_for(provider, service(load_balancer_ip=mine.floating_ip_address, ports=TCP_UDP))
         tally.start()
         assert provider.ensure(spec).ingress[0].ip == mine.floating_ip_address
-        assert tally.writes() == {"loadbalancers.create": 1}
+        assert tally.writes() == {"loadbalancers.create": 1, "floatingips.update": 1}
+        associated = conn.network.get_ip(mine.id).port_id
+        assert associated == views.the_lb(conn, spec.ref).vip_port_id
         assert views.marked_ips(conn, spec.ref) == []
         provider.ensure_deleted(spec.ref)
         (left,) = views.floating_ips(conn, mine.floating_ip_address)
@@ -81,7 +96,7 @@ def test_switching_to_a_requested_ip_releases_ours(
             spec_for(provider, service(load_balancer_ip=theirs.floating_ip_address, ports=TCP_UDP))
         )
         assert status.ingress[0].ip == theirs.floating_ip_address
-        assert tally.writes() == {"floatingips.delete": 1}
+        assert tally.writes() == {"floatingips.delete": 1, "floatingips.update": 1}  # + associate
         assert views.floating_ips(conn, str(ours)) == []
     finally:
         conn.network.delete_ip(theirs.id)
@@ -141,15 +156,19 @@ def test_floating_network_change_moves_our_ip(
         network_id=network.id, ip_version=4, cidr="198.18.0.0/24", enable_dhcp=False
     )
     spec = spec_for(provider, service(ports=((80, "TCP", 30080),)))
+    vip = (os_env["OS_VIP_NETWORK_ID"], os_env["OS_VIP_SUBNET_ID"])
     try:
-        first = provider.ensure(spec).ingress[0].ip
-        moved = service(
-            ports=((80, "TCP", 30080),), annotations={k.FLOATING_NETWORK_ID: network.id}
-        )
-        tally.start()
-        address = provider.ensure(spec_for(provider, moved)).ingress[0].ip
-        assert tally.writes() == {"floatingips.delete": 1, "floatingips.create": 1}
-        assert str(address).startswith("198.18.0.") and views.floating_ips(conn, str(first)) == []
+        with second_router(admin, network.id, *vip):  # Neutron associates only when routed
+            first = provider.ensure(spec).ingress[0].ip
+            moved = service(
+                ports=((80, "TCP", 30080),), annotations={k.FLOATING_NETWORK_ID: network.id}
+            )
+            tally.start()
+            address = provider.ensure(spec_for(provider, moved)).ingress[0].ip
+            assert tally.writes() == {"floatingips.delete": 1, "floatingips.create": 1}
+            assert str(address).startswith("198.18.0.")
+            assert views.floating_ips(conn, str(first)) == []
+            provider.ensure_deleted(spec.ref)  # its floating IP first: the router can go then
     finally:
         provider.ensure_deleted(spec.ref)  # its floating IP first: the network can go then
         admin.network.delete_network(network.id)

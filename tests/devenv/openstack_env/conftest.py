@@ -27,6 +27,7 @@ def os_env(devenv: EnvState) -> dict[str, str]:
         "OS_CLOUD",
         "OS_VIP_SUBNET_ID",
         "OS_VIP_NETWORK_ID",
+        "OS_VIP_IPV6_SUBNET_ID",
         "OS_FLOATING_NETWORK_ID",
         "OCTAVIA_ENDPOINT_URL",
     )
