@@ -124,6 +124,11 @@ class OpenStackProvider(_ProviderBase):
     cloud: str | None = Field(default=None, description="the clouds.yaml entry to use")
     vip_subnet_id: str | None = None
     vip_network_id: str | None = None
+    vip_ipv6_subnet_id: str | None = Field(
+        default=None,
+        description="the IPv6 subnet (on the VIP network) of IPv6 and dual-stack Services' "
+        "VIPs; unset: IPv4 only",
+    )
     floating_network_id: str | None = None
     keep_floating_ip: bool = False
     delete_on_error: bool = True

@@ -13,7 +13,8 @@ answer here: `get` returns None and `delete` counts it as done.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,6 +29,7 @@ JSON = dict[str, Any]
 OCTAVIA = "load-balancer"
 NEUTRON = "network"
 LOADBALANCERS = "/lbaas/loadbalancers"  # Octavia's collection of load balancers
+_VERSIONED = re.compile(r"/v2(\.\d+)?/?$")  # the version at the end of Octavia's endpoint
 MAX_PAGES = 50  # a listing that has not ended by then never will
 # Octavia's 409 while a load balancer is in an immutable PENDING_* state, for its children
 # ("Load Balancer <id> is immutable and cannot be updated.") and for itself ("Invalid state
@@ -69,6 +71,12 @@ class Api:
                 return items
             url, query = following[0], {}  # the link carries the filters and the marker
         raise RuntimeError(f"{operation}: still paginating after {MAX_PAGES} pages")
+
+    def octavia_versions(self) -> Sequence[JSON]:
+        """Octavia's version document (at its root: the endpoint without its version)."""
+        root = _VERSIONED.sub("/", str(self.conn.load_balancer.get_endpoint()))
+        found = self.get("versions.list", OCTAVIA, root) or {}
+        return tuple(found.get("versions") or ())
 
     def write(
         self, operation: str, service: str, method: str, path: str, body: JSON | None = None

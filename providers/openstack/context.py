@@ -36,6 +36,7 @@ class Settings:
     cluster: str
     vip_subnet_id: str | None = None
     vip_network_id: str | None = None
+    vip_ipv6_subnet_id: str | None = None
     floating_network_id: str | None = None
     keep_floating_ip: bool = False
     delete_on_error: bool = True
@@ -54,6 +55,7 @@ class Settings:
             cluster=cluster,
             vip_subnet_id=config.vip_subnet_id,
             vip_network_id=config.vip_network_id,
+            vip_ipv6_subnet_id=config.vip_ipv6_subnet_id,
             floating_network_id=config.floating_network_id,
             keep_floating_ip=config.keep_floating_ip,
             delete_on_error=config.delete_on_error,

@@ -19,6 +19,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lbcontroller.spec import family_of
 from lbcontroller.steps import Journal, Made, Step
 from providers.openstack import floating_ip, listeners, loadbalancer, members, pools
 from providers.openstack.api import JSON
@@ -38,8 +39,8 @@ class Slot:
     monitor: JSON | None
 
 
-def converge(ctx: Context, want: Desired, *, journal: Journal) -> Callable[[], str]:
-    """Create or converge (or plan) the load balancer of `want`; the address of its status,
+def converge(ctx: Context, want: Desired, *, journal: Journal) -> Callable[[], tuple[str, ...]]:
+    """Create or converge (or plan) the load balancer of `want`; the addresses of its status,
     to ask once the journal has run."""
     made = Made()
     found, why = loadbalancer.find(ctx, want)
@@ -60,7 +61,16 @@ def converge(ctx: Context, want: Desired, *, journal: Journal) -> Callable[[], s
     vip = None if lb is None else lb.vip
     steps, address = floating_ip.steps(ctx, want, vip, made=made)
     journal.do(steps)
-    return address or (lambda: Vip.now(vip, made).address)
+    return lambda: addresses(Vip.now(vip, made), None if address is None else address())
+
+
+def addresses(vip: Vip, floating: str | None) -> tuple[str, ...]:
+    """The status' addresses: the floating IP in place of the IPv4 VIP (floating IPs are IPv4
+    only), the IPv6 VIPs as they are."""
+    every = (vip.address, *vip.additional)
+    if floating is None:
+        return every
+    return (floating, *(a for a in every if family_of(a) == "IPv6"))
 
 
 def claim(lb: Lb, want: Desired) -> Claim:

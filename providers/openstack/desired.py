@@ -24,13 +24,16 @@ from typing import Any
 from lbcontroller.naming import digest
 from lbcontroller.spec import (
     KUBE_PROXY_HEALTH_PORT,
+    Backend,
     HealthCheck,
     Listener,
     LoadBalancerRef,
     LoadBalancerSpec,
+    family_of,
 )
 from providers.openstack.api import JSON
 from providers.openstack.context import Settings
+from providers.openstack.families import IPV4, vip_families, wanted
 from providers.openstack.options import OpenStackOptions, options_of
 from providers.openstack.ownership import CREATED_WITH, ownership, tag
 from providers.openstack.upstream import Upstream
@@ -81,6 +84,8 @@ class Desired:
     ref: LoadBalancerRef
     tags: tuple[str, ...]  # ownership, on the load balancer and its children
     placement: Mapping[str, str]  # what Octavia cannot change: VIP subnet/network/address, ...
+    additional_vips: tuple[str, ...]  # subnets of the additional VIPs (immutable too)
+    families: tuple[str, ...]  # of the VIPs, in the Service's order
     ports: tuple[Port, ...]
     floating: Floating | None  # None: internal
     ip_mode: str  # the ingress' ipMode: Proxy with PROXY protocol, else VIP
@@ -93,22 +98,34 @@ class Desired:
 
     @property
     def created_with(self) -> str:
-        """The tag recording `placement`: when it differs, the load balancer is recreated."""
-        return tag(CREATED_WITH, digest(*(f"{k}={v}" for k, v in sorted(self.placement.items()))))
+        """The tag recording `placement` and the additional VIPs: when it differs, the load
+        balancer is recreated (an IPv4-only one records what it did before they existed)."""
+        parts = [f"{k}={v}" for k, v in sorted(self.placement.items())]
+        if self.additional_vips:
+            parts.append(f"additional_vips={','.join(self.additional_vips)}")
+        return tag(CREATED_WITH, digest(*parts))
 
 
-def desired(spec: LoadBalancerSpec[Any], settings: Settings) -> Desired:
-    """The load balancer `spec` asks for."""
+def desired(
+    spec: LoadBalancerSpec[Any], settings: Settings, families: tuple[str, ...] | None = None
+) -> Desired:
+    """The load balancer `spec` asks for, with a VIP of each of `families` (default: each of
+    the Service's that the config can serve, see `families.served`)."""
     options = options_of(spec)
+    families = families or wanted(spec, settings)
     proxied = options.proxy_protocol is not None and any(
         x.protocol == "TCP" for x in spec.listeners
     )
+    main, additional = vip_families(families)
+    v4 = IPV4 in families
     return Desired(
         ref=spec.ref,
         tags=ownership(spec.ref),
-        placement=_placement(spec, options, settings),
-        ports=tuple(_port(spec, options, settings, listener) for listener in spec.listeners),
-        floating=None if options.internal else _floating(spec, options, settings),
+        placement=_placement(spec, options, settings, main),
+        additional_vips=tuple(settings.vip_ipv6_subnet_id or "" for _ in additional),
+        families=families,
+        ports=tuple(_port(spec, options, settings, x, families) for x in spec.listeners),
+        floating=_floating(spec, options, settings) if v4 and not options.internal else None,
         ip_mode="Proxy" if proxied else "VIP",
         upstream=Upstream.of(spec.ref, settings.cpo_cluster, options.load_balancer_id),
     )
@@ -124,8 +141,10 @@ def monitor_enabled(options: OpenStackOptions, settings: Settings) -> bool:
 
 
 def _placement(
-    spec: LoadBalancerSpec[Any], options: OpenStackOptions, settings: Settings
+    spec: LoadBalancerSpec[Any], options: OpenStackOptions, settings: Settings, family: str
 ) -> dict[str, str]:
+    if family != IPV4:
+        return _only_ipv6(options, settings)
     chosen: dict[str, str | None] = {
         "vip_subnet_id": settings.vip_subnet_id,
         "vip_network_id": settings.vip_network_id,
@@ -135,6 +154,17 @@ def _placement(
     chosen["vip_address"] = spec.requested_ip if options.internal else None
     chosen["flavor_id"] = options.flavor_id
     chosen["availability_zone"] = options.availability_zone
+    return {key: value for key, value in chosen.items() if value}
+
+
+def _only_ipv6(options: OpenStackOptions, settings: Settings) -> dict[str, str]:
+    """An IPv6-only load balancer: its VIP in the IPv6 subnet (`validate` refuses the
+    annotations that place an IPv4 VIP)."""
+    chosen = {
+        "vip_subnet_id": settings.vip_ipv6_subnet_id,
+        "flavor_id": options.flavor_id,
+        "availability_zone": options.availability_zone,
+    }
     return {key: value for key, value in chosen.items() if value}
 
 
@@ -149,16 +179,20 @@ def _floating(
     )
 
 
-def allowed_cidrs(source_ranges: tuple[str, ...]) -> list[str] | None:
-    """The listeners' allowed_cidrs: None for everyone; else the IPv4 ranges (the VIP is
-    IPv4, so IPv6 clients never reach it anyway)."""
+def allowed_cidrs(source_ranges: tuple[str, ...], families: tuple[str, ...]) -> list[str] | None:
+    """The listeners' allowed_cidrs: None for everyone; else the ranges of the VIPs' families
+    (Octavia refuses a CIDR of a family no VIP has; its clients could not reach one anyway)."""
     if set(source_ranges) <= EVERYONE:
         return None
-    return sorted(r for r in source_ranges if ":" not in r)
+    return sorted(r for r in source_ranges if family_of(r) in families)
 
 
 def _port(
-    spec: LoadBalancerSpec[Any], options: OpenStackOptions, settings: Settings, listener: Listener
+    spec: LoadBalancerSpec[Any],
+    options: OpenStackOptions,
+    settings: Settings,
+    listener: Listener,
+    families: tuple[str, ...],
 ) -> Port:
     check = None
     if monitor_enabled(options, settings):
@@ -170,14 +204,14 @@ def _port(
         port=listener.port,
         pool_protocol=(options.proxy_protocol or "TCP") if listener.protocol == "TCP" else "UDP",
         listener={
-            "allowed_cidrs": allowed_cidrs(spec.source_ranges),
+            "allowed_cidrs": allowed_cidrs(spec.source_ranges, families),
             "connection_limit": options.connection_limit,
             **options.timeouts,
         },
         lb_algorithm=options.lb_method,
         persistence=PERSISTENCE[spec.session_affinity],
         monitor=monitor,
-        members=_members(spec, listener.target_port, check),
+        members=_members(spec, listener, families, check),
     )
 
 
@@ -204,13 +238,27 @@ def _monitor(check: HealthCheck, options: OpenStackOptions) -> Monitor:
     return Monitor(type="HTTP", settings=timing | http)
 
 
+def member_address(backend: Backend, protocol: str, families: tuple[str, ...]) -> str | None:
+    """Where a node is a member: its InternalIP of the Service's first family; lacking one, a
+    TCP pool takes its other address (the amphora proxies across families), a UDP pool one of
+    another VIP's family or none (Octavia's amphora provider refuses a UDP member of a family
+    no VIP has)."""
+    candidates = [*(backend.address_of(f) for f in families), backend.address]
+    usable = (a for a in candidates if a and (protocol == "TCP" or family_of(a) in families))
+    return next(usable, None)
+
+
 def _members(
-    spec: LoadBalancerSpec[Any], node_port: int, check: HealthCheck | None
+    spec: LoadBalancerSpec[Any],
+    listener: Listener,
+    families: tuple[str, ...],
+    check: HealthCheck | None,
 ) -> tuple[JSON, ...]:
     probe = {} if check is None or not check.port else {"monitor_port": check.port}
-    found = sorted((b.address, b.node) for b in spec.backends if b.address)
+    where = ((member_address(b, listener.protocol, families), b.node) for b in spec.backends)
+    found = sorted((address, node) for address, node in where if address)
     return tuple(
-        {"name": node, "address": address, "protocol_port": node_port, **probe}
+        {"name": node, "address": address, "protocol_port": listener.target_port, **probe}
         for address, node in found
     )
 
@@ -261,5 +309,13 @@ def graph(want: Desired) -> JSON:
         f"{want.ref.cluster}, managed by lbcontroller",
         "tags": [*want.tags, want.created_with],
         **want.placement,
+        **_additional(want),
         "listeners": listeners,
     }
+
+
+def _additional(want: Desired) -> JSON:
+    """The create body's additional VIPs (none: the field is left out, for older Octavias)."""
+    if not want.additional_vips:
+        return {}
+    return {"additional_vips": [{"subnet_id": subnet} for subnet in want.additional_vips]}

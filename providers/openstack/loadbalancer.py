@@ -50,20 +50,24 @@ class Vip:
     label: str  # the load balancer, as messages name it
     address: str
     port_id: str | None
+    additional: tuple[str, ...] = ()  # the additional VIPs' addresses
 
     def put(self, made: Made) -> None:
         """Record the VIP of the load balancer a step has just made."""
         made.put("vip.label", self.label)
         made.put("vip.address", self.address)
         made.put("vip.port_id", self.port_id or "")
+        made.put("vip.additional", " ".join(self.additional))
 
     @classmethod
     def now(cls, known: Vip | None, made: Made) -> Vip:
         """`known`, or (None) the VIP of the load balancer this run has made."""
         if known is not None:
             return known
-        port = made.get("vip.port_id")
-        return cls(made.get("vip.label"), made.get("vip.address"), port or None)
+        port, more = made.get("vip.port_id"), made.get("vip.additional")
+        return cls(
+            made.get("vip.label"), made.get("vip.address"), port or None, tuple(more.split())
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +81,20 @@ class Lb:
     vip: Vip
     created: str = ""
     placement: Mapping[str, str] = field(default_factory=dict)  # where Octavia put it
+    additional_vips: tuple[str, ...] = ()  # the subnets of its additional VIPs
     upstream: bool = False  # cloud-provider-openstack's, not yet ours
 
     @classmethod
     def of(cls, body: JSON) -> Lb:
         """From Octavia's JSON."""
         name = body.get("name") or ""
-        vip = Vip(f"{name} ({body['id']})", body.get("vip_address") or "", body.get("vip_port_id"))
+        more = body.get("additional_vips") or []
+        vip = Vip(
+            f"{name} ({body['id']})",
+            body.get("vip_address") or "",
+            body.get("vip_port_id"),
+            tuple(str(v["ip_address"]) for v in more if v.get("ip_address")),
+        )
         return cls(
             id=body["id"],
             name=name,
@@ -92,6 +103,7 @@ class Lb:
             vip=vip,
             created=body.get("created_at") or "",
             placement={key: str(body[key]) for key in PLACEMENT if body.get(key)},
+            additional_vips=tuple(str(v["subnet_id"]) for v in more),
         )
 
     @property
@@ -201,9 +213,12 @@ def must_recreate(lb: Lb, want: Desired) -> str:
     from the one it has."""
     if lb.upstream:
         moved = [k for k, v in want.placement.items() if lb.placement.get(k) != v]
-        if not moved:
-            return ""
         changes = ", ".join(f"{k} {lb.placement.get(k)} -> {want.placement[k]}" for k in moved)
+        if sorted(lb.additional_vips) != sorted(want.additional_vips):
+            extra = f"additional VIPs {list(lb.additional_vips)} -> {list(want.additional_vips)}"
+            changes = ", ".join(filter(None, (changes, extra)))
+        if not changes:
+            return ""
         return f"replaces {lb.label}, {ORIGIN}'s, which cannot be adopted in place: {changes}"
     recorded = value_of(lb.tags, CREATED_WITH)
     if recorded is not None and tag(CREATED_WITH, recorded) != want.created_with:

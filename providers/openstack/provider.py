@@ -17,14 +17,15 @@ from typing import Any, ClassVar
 
 from lbcontroller.model import Ingress
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
-from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec
+from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec, ordered_ingress
 from lbcontroller.steps import Journal
-from providers.openstack import converge, ownership, teardown, upstream
+from providers.openstack import converge, families, ownership, teardown, upstream
 from providers.openstack.context import Context
-from providers.openstack.desired import desired
+from providers.openstack.desired import Desired, desired
+from providers.openstack.families import MULTI_VIP
 from providers.openstack.loadbalancer import LoadBalancerFailed
 from providers.openstack.options import OpenStackOptions, parse_options
-from providers.openstack.validate import validate
+from providers.openstack.validate import check_ranges, validate
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,17 +43,18 @@ class OpenStackLoadBalancers:
         listeners, pools, our monitors, each pool's members and our floating IP), so `verify`
         (the periodic drift resync) changes nothing here: drift is repaired on every call.
         """
-        self.validate(spec)
-        want = desired(spec, self.ctx.settings)
-        address = converge.converge(self.ctx, want, journal=Journal(apply=True))
-        return LoadBalancerStatus(ingress=(Ingress(ip=address(), ip_mode=want.ip_mode),))
+        want = self._desired(spec)
+        addresses = converge.converge(self.ctx, want, journal=Journal(apply=True))
+        ingress = tuple(Ingress(ip=ip, ip_mode=want.ip_mode) for ip in addresses())
+        return LoadBalancerStatus(ingress=ordered_ingress(ingress, spec.ip_families))
 
     def update_backends(
         self, spec: LoadBalancerSpec[Any], *, previous: Sequence[Backend] | None = None
     ) -> None:
         """One batch member update per pool whose members differ; nothing else.
 
-        `previous` is unused: the pools' members are read and compared.
+        `previous` is unused: the pools' members are read and compared (where a node is a
+        member depends on the Service's first family only, so no API version is asked).
         """
         want = desired(spec, self.ctx.settings)
         converge.refresh_backends(self.ctx, want, journal=Journal(apply=True))
@@ -64,11 +66,23 @@ class OpenStackLoadBalancers:
     def plan(self, spec: LoadBalancerSpec[Any]) -> Sequence[PlannedChange]:
         """The writes `ensure(spec)` would make now (reads only). For a load balancer in
         ERROR that is its deletion (with deleteOnError), after which that ensure stops."""
-        self.validate(spec)
+        want = self._desired(spec)
         journal = Journal(apply=False)
         with contextlib.suppress(LoadBalancerFailed):  # the ensure would stop there too
-            converge.converge(self.ctx, desired(spec, self.ctx.settings), journal=journal)
+            converge.converge(self.ctx, want, journal=journal)
         return tuple(journal.changes)
+
+    def _desired(self, spec: LoadBalancerSpec[Any]) -> Desired:
+        """The validated spec's load balancer, with the families this Octavia can serve (its
+        API version is read only when two are wanted)."""
+        self.validate(spec)
+        settings = self.ctx.settings
+        version = MULTI_VIP
+        if len(families.wanted(spec, settings)) > 1:
+            version = families.newest(self.ctx.api.octavia_versions())
+        served = families.served(spec, settings, version)
+        check_ranges(spec, served)  # an older Octavia may serve fewer families
+        return desired(spec, settings, served)
 
     def plan_delete(self, ref: LoadBalancerRef) -> Sequence[PlannedChange]:
         """The writes `ensure_deleted(ref)` would make now (reads only)."""

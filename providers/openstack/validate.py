@@ -11,15 +11,17 @@ import ipaddress
 from typing import Any
 
 from lbcontroller.errors import PermanentError, Unsupported
-from lbcontroller.spec import IPV4, KUBE_PROXY_HEALTH_PORT, LoadBalancerSpec, check_families
+from lbcontroller.spec import KUBE_PROXY_HEALTH_PORT, LoadBalancerSpec
 from providers.openstack.context import Settings
 from providers.openstack.desired import UPSTREAM, allowed_cidrs, monitor_enabled
+from providers.openstack.families import IPV4, wanted
 from providers.openstack.options import (
     ENABLE_MONITOR,
     FLOATING_NETWORK_ID,
     INTERNAL,
     NETWORK_ID,
     SUBNET_ID,
+    OpenStackOptions,
     options_of,
 )
 
@@ -30,23 +32,17 @@ def validate(spec: LoadBalancerSpec[Any], settings: Settings) -> None:
     for listener in spec.listeners:
         if listener.protocol not in ("TCP", "UDP"):
             raise Unsupported(f"{listener.protocol} ports are not supported", field="spec.ports")
-    check_families(spec, IPV4, "the load balancer's VIP is IPv4 only")
-    if allowed_cidrs(spec.source_ranges) == []:
-        raise Unsupported(
-            "only IPv6 source ranges: the IPv4 VIP could not be restricted to them",
-            field="spec.loadBalancerSourceRanges",
-        )
-    _requested_ip(spec)
-    vip = options.subnet_id or options.network_id
-    if not (vip or settings.vip_subnet_id or settings.vip_network_id):
-        raise PermanentError(
-            f"no VIP subnet or network: set vipSubnetId or vipNetworkId in the provider's "
-            f"config, or {SUBNET_ID} / {NETWORK_ID}",
-            field=f"metadata.annotations[{SUBNET_ID}]",
-        )
+    families = wanted(spec, settings)
+    check_ranges(spec, families)
+    v4 = IPV4 in families
+    _requested_ip(spec, v4)
+    if v4:
+        _ipv4_place(options, settings)
+    else:
+        _ipv6_only(options)
     floating = options.floating_network_id or settings.floating_network_id
     discovered = settings.compatibility == UPSTREAM  # as CPO: found, or served on the VIP
-    if not (options.internal or spec.requested_ip or floating or discovered):
+    if v4 and not (options.internal or spec.requested_ip or floating or discovered):
         raise PermanentError(
             f"no floating network for an external load balancer: set floatingNetworkId in the "
             f"provider's config or {FLOATING_NETWORK_ID}, or make it internal ({INTERNAL})",
@@ -62,7 +58,44 @@ def validate(spec: LoadBalancerSpec[Any], settings: Settings) -> None:
         )
 
 
-def _requested_ip(spec: LoadBalancerSpec[Any]) -> None:
+def check_ranges(spec: LoadBalancerSpec[Any], families: tuple[str, ...]) -> None:
+    """Refuse source ranges none of which is of the VIPs' `families` (Octavia takes a listener's
+    `allowed_cidrs` of those only: an empty list would let everyone in)."""
+    if allowed_cidrs(spec.source_ranges, families) == []:
+        raise Unsupported(
+            f"no source range of the VIPs' families ({', '.join(families)}): the load "
+            "balancer could not be restricted to them",
+            field="spec.loadBalancerSourceRanges",
+        )
+
+
+def _ipv6_only(options: OpenStackOptions) -> None:
+    """The annotations that place the IPv4 VIP or its floating IP mean nothing without one."""
+    given = {
+        SUBNET_ID: options.subnet_id,
+        NETWORK_ID: options.network_id,
+        FLOATING_NETWORK_ID: options.floating_network_id,
+    }
+    for name, value in given.items():
+        if value:
+            raise Unsupported(
+                f"{name}: places the IPv4 VIP or its floating IP, and this IPv6-only Service "
+                "has neither (its VIP goes into the config's vipIpv6SubnetId)",
+                field=f"metadata.annotations[{name}]",
+            )
+
+
+def _ipv4_place(options: OpenStackOptions, settings: Settings) -> None:
+    vip = options.subnet_id or options.network_id
+    if not (vip or settings.vip_subnet_id or settings.vip_network_id):
+        raise PermanentError(
+            f"no VIP subnet or network: set vipSubnetId or vipNetworkId in the provider's "
+            f"config, or {SUBNET_ID} / {NETWORK_ID}",
+            field=f"metadata.annotations[{SUBNET_ID}]",
+        )
+
+
+def _requested_ip(spec: LoadBalancerSpec[Any], v4: bool) -> None:
     if spec.requested_ip is None:
         return
     try:
@@ -71,3 +104,8 @@ def _requested_ip(spec: LoadBalancerSpec[Any]) -> None:
         raise Unsupported(
             f"{spec.requested_ip!r} is not an IPv4 address", field="spec.loadBalancerIP"
         ) from None
+    if not v4:
+        raise Unsupported(
+            f"an IPv6-only load balancer has no IPv4 VIP or floating IP for {spec.requested_ip!r}",
+            field="spec.loadBalancerIP",
+        )

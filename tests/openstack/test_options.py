@@ -156,7 +156,7 @@ def test_validate_accepts(changes: dict[str, Any], settings: Settings) -> None:
     ("changes", "settings", "error", "text"),
     [
         ({"ports": ((80, "SCTP", 30080),)}, SETTINGS, Unsupported, "SCTP ports"),
-        ({"source_ranges": ("2001:db8::/32",)}, SETTINGS, Unsupported, "only IPv6 source ranges"),
+        ({"source_ranges": ("2001:db8::/32",)}, SETTINGS, Unsupported, r"families \(IPv4\)"),
         ({"load_balancer_ip": "2001:db8::1"}, SETTINGS, Unsupported, "not an IPv4 address"),
         ({}, dataclasses.replace(SETTINGS, vip_subnet_id=None), PermanentError, "no VIP subnet"),
         (
@@ -184,9 +184,9 @@ def test_validate_refuses(
         validate(_spec(settings, **changes), settings)
 
 
-def test_validate_refuses_ipv6_only() -> None:
+def test_validate_refuses_ipv6_only_without_an_ipv6_subnet() -> None:
     spec = _spec()
-    with pytest.raises(Unsupported, match="IPv4 only"):
+    with pytest.raises(Unsupported, match="set vipIpv6SubnetId"):
         validate(dataclasses.replace(spec, ip_families=("IPv6",)), SETTINGS)
 
 

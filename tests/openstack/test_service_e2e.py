@@ -56,7 +56,9 @@ def stage(
     kube: KubeClient, namespace: str, nodes: Nodes, conn: Any, os_env: dict[str, str], cluster: str
 ) -> Iterator[Stage]:
     metrics = Metrics()
-    provider = make_provider(os_env, cluster=cluster, metrics=metrics)
+    provider = make_provider(
+        os_env, cluster=cluster, metrics=metrics, vip_ipv6_subnet_id=os_env["OS_VIP_IPV6_SUBNET_ID"]
+    )
     for suffix, ip in (("a", "10.0.0.11"), ("b", "10.0.0.12")):
         nodes.add(suffix, ip=ip)
     controller = make_controller(
