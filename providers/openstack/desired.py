@@ -33,7 +33,7 @@ from lbcontroller.spec import (
 )
 from providers.openstack.api import JSON
 from providers.openstack.context import Settings
-from providers.openstack.families import IPV4, vip_families, wanted
+from providers.openstack.families import IPV4, servable, vip_families
 from providers.openstack.options import OpenStackOptions, options_of
 from providers.openstack.ownership import CREATED_WITH, ownership, tag
 from providers.openstack.upstream import Upstream
@@ -110,9 +110,9 @@ def desired(
     spec: LoadBalancerSpec[Any], settings: Settings, families: tuple[str, ...] | None = None
 ) -> Desired:
     """The load balancer `spec` asks for, with a VIP of each of `families` (default: each of
-    the Service's that the config can serve, see `families.served`)."""
+    the Service's that the config can serve, unchecked: see `families.served`)."""
     options = options_of(spec)
-    families = families or wanted(spec, settings)
+    families = families or servable(spec, settings)
     proxied = options.proxy_protocol is not None and any(
         x.protocol == "TCP" for x in spec.listeners
     )

@@ -31,12 +31,18 @@ def supported(settings: Settings) -> frozenset[str]:
     return frozenset({IPV4, IPV6} if settings.vip_ipv6_subnet_id else {IPV4})
 
 
-def wanted(spec: LoadBalancerSpec[Any], settings: Settings) -> tuple[str, ...]:
-    """The Service's families that the config can serve, in the Service's order (refusing, as
-    `check_families`, a Service with none, or a RequireDualStack one missing any)."""
+def servable(spec: LoadBalancerSpec[Any], settings: Settings) -> tuple[str, ...]:
+    """The Service's families that the config can serve, in the Service's order (IPv4 when
+    none: what a load balancer made before a refused change has)."""
     can = supported(settings)
-    check_families(spec, can, NO_IPV6)
-    return tuple(f for f in spec.ip_families if f in can)
+    return tuple(f for f in spec.ip_families if f in can) or (IPV4,)
+
+
+def wanted(spec: LoadBalancerSpec[Any], settings: Settings) -> tuple[str, ...]:
+    """`servable`, refusing (as `check_families`) a Service with none of its families, or a
+    RequireDualStack one missing any."""
+    check_families(spec, supported(settings), NO_IPV6)
+    return servable(spec, settings)
 
 
 def served(

@@ -230,8 +230,11 @@ def create(ctx: Context, want: Desired, *, made: Made, why: str = "") -> Step:
     """Create the whole load balancer in one call and wait until it is ACTIVE; its VIP goes
     into `made`. `why`: why one cloud-provider-openstack made is not taken over instead."""
     detail = ", ".join(f"{key}={value}" for key, value in sorted(want.placement.items()))
+    if want.additional_vips:
+        detail += f", additional_vips={','.join(want.additional_vips)}"
     ports = ", ".join(f"{p.protocol}/{p.port}" for p in want.ports)
-    detail = f"{detail}; ports: {ports}" + (f"; {why}" if why else "")
+    families = ", ".join(want.families)
+    detail = f"{detail}; ports: {ports}; families: {families}" + (f"; {why}" if why else "")
     change = PlannedChange("create", KIND, want.name, "loadbalancers.create", detail)
 
     def run() -> None:

@@ -4,19 +4,20 @@ the listeners' allowed CIDRs, where a node is a member, and the status' addresse
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from lbcontroller.errors import Unsupported
 from lbcontroller.naming import digest
 from lbcontroller.spec import Backend, LoadBalancerSpec, SpecSettings, build_spec
+from lbcontroller.steps import Made
 from providers.openstack import families as fam
 from providers.openstack import options as k
-from providers.openstack.context import Settings
+from providers.openstack.context import Context, Settings
 from providers.openstack.converge import addresses
 from providers.openstack.desired import allowed_cidrs, desired, graph, member_address
-from providers.openstack.loadbalancer import Lb, Vip, must_recreate
+from providers.openstack.loadbalancer import Lb, Vip, create, must_recreate
 from providers.openstack.options import parse_options
 from providers.openstack.ownership import CREATED_WITH, tag
 from providers.openstack.validate import check_ranges, validate
@@ -224,3 +225,17 @@ def test_older_octavia_serving_fewer_families_still_checks_the_ranges() -> None:
     validate(spec, DUAL)  # fine with both families
     with pytest.raises(Unsupported):
         check_ranges(spec, fam.served(spec, DUAL, (2, 25)))
+
+
+def test_member_updates_never_refuse() -> None:
+    """update_backends builds the desired load balancer without the checks `ensure` makes (a
+    Service refused after it was served keeps its members current)."""
+    spec = _spec(("IPv6",))
+    assert desired(spec, V4).families == ("IPv4",)
+
+
+def test_the_create_names_the_families_and_the_additional_vip() -> None:
+    want = desired(_spec(("IPv6", "IPv4"), "RequireDualStack"), DUAL)
+    change = create(cast(Context, None), want, made=Made()).change
+    assert "additional_vips=v6-subnet" in change.detail
+    assert "families: IPv6, IPv4" in change.detail
