@@ -76,7 +76,7 @@ def test_error_is_deleted_then_recreated(
     assert tally.writes() == {"loadbalancers.delete": 1}
     tally.start()
     assert provider.ensure(spec).ingress[0].ip == address  # our floating IP stays ours
-    assert tally.writes() == {"loadbalancers.create": 1}
+    assert tally.writes() == {"loadbalancers.create": 1, "floatingips.update": 1}  # re-associated
     fresh = views.the_lb(conn, spec.ref)
     assert fresh.id != broken.id and fresh.provisioning_status == "ACTIVE"
 
