@@ -5,8 +5,8 @@ an IPv6 subnet, and whose Octavia gives each load balancer a real Neutron VIP po
 What a user sees: a RequireDualStack Service gets an entry per family in its ipFamilies order,
 on one load balancer with an IPv4 VIP (behind the floating IP) and an additional IPv6 VIP; an
 IPv6-only one gets its IPv6 VIP and no floating IP; switching ipFamilyPolicy makes the load
-balancer anew (Octavia cannot add or drop an additional VIP) and keeps the floating IP; deleting
-leaves no load balancer, floating IP or VIP port behind.
+balancer anew (Octavia cannot add or drop an additional VIP) and keeps the floating IP, unless
+IPv4 is dropped; deleting leaves no load balancer, floating IP or VIP port behind.
 """
 
 from __future__ import annotations
@@ -92,6 +92,12 @@ def test_dual_stack_and_ipv6_only(stage: Stage, conn: Any) -> None:
     assert views.marked_ips(conn, ref_for(stage.cluster, _service(stage, "six"))) == []
     for listener in views.listeners(conn, lb6.id).values():
         assert listener.allowed_cidrs in (None, [])
+
+    drop = {"spec": {"ipFamilyPolicy": "SingleStack", "ipFamilies": ["IPv6"]}}
+    patch_service(stage.kube, stage.namespace, "dual", drop)
+    (left,) = _ingress(stage, "dual", 1)
+    stage.settle()
+    assert family_of(left) == "IPv6" and views.floating_ips(conn, floating) == []
 
 
 def test_ipv6_source_ranges_reach_the_listeners(stage: Stage, conn: Any) -> None:
