@@ -16,6 +16,8 @@ from typing import Any
 
 from lbcontroller.model import Service
 from lbcontroller.spec import family_of, ref_for
+from providers.openstack import families
+from providers.openstack.provider import OpenStackLoadBalancers
 from tests.devenv.openstack_env.support import OPENSTACK_MARKS
 from tests.openstack import views
 from tests.openstack.test_service_e2e import PORTS, Stage, stage
@@ -151,3 +153,8 @@ def test_policy_switch_recreates_and_delete_leaves_nothing(stage: Stage, conn: A
     assert views.load_balancers(conn, ref) == [] and views.marked_ips(conn, ref) == []
     assert views.floating_ips(conn, floating) == []
     assert _vip_ports(conn, [first, second.id, third.id]) == []
+
+
+def test_the_local_octavia_has_additional_vips(provider: OpenStackLoadBalancers) -> None:
+    """The version document the provider reads for a dual-stack Service, as it reads it."""
+    assert families.newest(provider.ctx.api.octavia_versions()) == (2, 30)  # Octavia 19.0.0
