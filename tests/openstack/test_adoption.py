@@ -2,13 +2,13 @@
 
 CPO (`--controllers=service`, against the real API server and the devenv's Keystone, Octavia and
 Neutron, with its own cluster name) makes internal load balancers for two class-less Services, one
-with CPO's TCP monitor (their VIP is their address: the devenv cannot associate a floating IP with
-Octavia's invented VIP port, see tests/openstack/test_floating.py, and CPO associates in its create
-call); it is stopped and lbcontroller, serving class-less Services with `compatibility: upstream`,
-takes them over: the same load balancer (id, name, VIP in the status), our tags added, CPO's
-listeners, pools and monitor renamed and tagged as ours, members the nodes, ClientIP affinity kept
-as SOURCE_IP persistence. A look-alike under CPO's name for a third Service, without CPO's tag, is
-never touched. Deleting the Services leaves nothing either made.
+with CPO's TCP monitor (their VIP is their address; CPO's floating IP is checked against a stub
+Neutron in tests/openstack/test_upstream.py); it is stopped and lbcontroller, serving class-less
+Services with `compatibility: upstream`, takes them over: the same load balancer (id, name, VIP in
+the status), our tags added, CPO's listeners, pools and monitor renamed and tagged as ours, members
+the nodes, ClientIP affinity kept as SOURCE_IP persistence. A look-alike under CPO's name for a
+third Service, without CPO's tag, is never touched. Deleting the Services leaves nothing either
+made.
 """
 
 from __future__ import annotations
