@@ -280,13 +280,23 @@ def _ip_address_type(stage: Stage, name: str) -> str:
     return str(found[0]["IpAddressType"])
 
 
-def test_a_require_dual_stack_service_gets_a_dualstack_nlb_and_leaves_nothing(stage: Stage) -> None:
+@pytest.mark.parametrize(
+    ("spec", "families"),
+    [
+        pytest.param({"ipFamilyPolicy": "RequireDualStack"}, ["IPv4", "IPv6"], id="require"),
+        pytest.param({"ipFamilies": ["IPv6"]}, ["IPv6"], id="ipv6-only"),
+    ],
+)
+def test_an_ipv6_service_gets_a_dualstack_nlb_and_leaves_nothing(
+    stage: Stage, spec: dict[str, Any], families: list[str]
+) -> None:
+    """AWS has no IPv6-only NLB: an IPv6-only Service is served by a dualstack one too."""
     add_ipv6(stage.world)
-    stage.create("web", ipFamilyPolicy="RequireDualStack")
+    stage.create("web", **spec)
     hostname = stage.hostname("web")
     assert _ip_address_type(stage, "web") == "dualstack"
     svc = get_service(stage.kube, stage.namespace, "web")
-    assert svc is not None and list(svc.ip_families) == ["IPv4", "IPv6"]
+    assert svc is not None and list(svc.ip_families) == families
     assert [(i.hostname, i.ip) for i in svc.ingress] == [(hostname, None)]  # one name, both
     groups = target_groups(stage.world, stage.lb("web"))
     assert {g["IpAddressType"] for g in groups.values()} == {"ipv4"}  # instance targets
