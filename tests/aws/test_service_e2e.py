@@ -366,3 +366,14 @@ def test_a_classic_elb_refuses_ipv6_and_makes_nothing(stage: Stage, spec: dict[s
     assert "classic ELB has no IPv6" in stage.warning("old")
     assert stage.world.elb.describe_load_balancers()["LoadBalancerDescriptions"] == []
     assert stage.calls.writes() == {}
+
+
+def test_prefer_dual_stack_in_subnets_without_ipv6_is_served_over_ipv4(stage: Stage) -> None:
+    stage.create("web", ipFamilyPolicy="PreferDualStack")
+    stage.hostname("web")
+    stage.settle()
+    svc = get_service(stage.kube, stage.namespace, "web")
+    assert svc is not None and list(svc.ip_families) == ["IPv4", "IPv6"]
+    assert _ip_address_type(stage, "web") == "ipv4"
+    events = events_for(stage.kube, stage.namespace, "web")
+    assert [e["message"] for e in events if e["type"] == "Warning"] == []
