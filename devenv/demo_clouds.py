@@ -8,6 +8,7 @@ groups, forwarding rules, ...) for the demo's table and its final leak check.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import urllib.request
@@ -46,7 +47,7 @@ class Cloud(Protocol):
 
 @dataclass
 class AwsSeed:
-    """A VPC with two subnets, the nodes' security group and three instances, on moto."""
+    """A dual-stack VPC with two subnets, the nodes' security group and three instances, on moto."""
 
     endpoint: str
     subnets: list[str]
@@ -76,7 +77,8 @@ class AwsSeed:
             len(elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"])
             for lb in lbs
         )
-        return f"{len(lbs)} NLB, {len(groups)} target groups, {listeners} listeners"
+        kinds = "".join(f" ({lb['IpAddressType']})" for lb in lbs[:1])
+        return f"{len(lbs)} NLB{kinds}, {len(groups)} target groups, {listeners} listeners"
 
     def empty(self) -> bool:
         """Whether no load balancer or target group is left."""
@@ -101,14 +103,21 @@ def _demo_owned(elbv2: Any, items: list[Any], key: str) -> list[Any]:
 def seed_aws(endpoint: str) -> AwsSeed:
     """Create the AWS side of the demo."""
     ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]
+    v6 = ec2.describe_vpcs(VpcIds=[vpc["VpcId"]])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"]
+    v6_subnets = ipaddress.IPv6Network(v6[0]["Ipv6CidrBlock"]).subnets(new_prefix=64)
     subnets = [
         ec2.create_subnet(
-            VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{zone}"
+            VpcId=vpc["VpcId"],
+            CidrBlock=f"10.0.{i}.0/24",
+            Ipv6CidrBlock=str(next(v6_subnets)),
+            AvailabilityZone=f"us-east-1{zone}",
         )["Subnet"]["SubnetId"]
         for i, zone in enumerate("ab", start=1)
     ]
-    group = ec2.create_security_group(GroupName="demo-nodes", Description="nodes", VpcId=vpc)
+    group = ec2.create_security_group(
+        GroupName="demo-nodes", Description="nodes", VpcId=vpc["VpcId"]
+    )
     seed = AwsSeed(endpoint=endpoint, subnets=subnets, node_group=group["GroupId"])
     for i in range(3):
         made = ec2.run_instances(
