@@ -4,6 +4,7 @@ the subnetwork's /64) and IPv6 forwarding rules beside IPv4 ones, and the refusa
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 
 import pytest
 from google.api_core import exceptions
@@ -189,7 +190,7 @@ def test_ipv6_refusals(gce: Gce) -> None:
             name="v6", ip_version="IPV6", ipv6_endpoint_type="NETLB", subnetwork=subnet
         ),
     )
-    refused = [
+    refused: list[Callable[[], object]] = [
         # an external IPv6 address needs its endpoint type
         lambda: gce.addresses.insert(
             project=PROJECT,
