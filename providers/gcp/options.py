@@ -40,7 +40,9 @@ class GcpOptions:
 
     internal: bool = False
     subnet: str | None = None  # a subnetwork name in the provider's region (internal only)
-    address: str | None = None  # the name of a reserved regional address, never released
+    # names of reserved regional addresses, at most one a family (read to know which), never
+    # released
+    addresses: tuple[str, ...] = ()
     global_access: bool = False  # internal only
     tier: str = "PREMIUM"  # external only: the network tier of the rule and address
     # Per-Service node selection is impossible with instance-group backends: a VM may be in
@@ -58,7 +60,7 @@ def parse_options(annotations: Mapping[str, str]) -> GcpOptions:
     options = GcpOptions(
         internal=internal,
         subnet=_name(annotations, SUBNET),
-        address=_address(annotations),
+        addresses=_addresses(annotations),
         global_access=ann.get_bool(annotations, GLOBAL_ACCESS),
         tier=ann.get_choice(annotations, NETWORK_TIER, TIERS, default="Premium").upper(),
     )
@@ -98,13 +100,13 @@ def _checked(key: str, raw: str, name: str) -> str:
     return name
 
 
-def _address(annotations: Mapping[str, str]) -> str | None:
+def _addresses(annotations: Mapping[str, str]) -> tuple[str, ...]:
     names = ann.get_list(annotations, ADDRESSES)
-    if len(names) > 1:
+    if len(names) > 2 or len(set(names)) != len(names):
         raise InvalidAnnotation(
-            ADDRESSES, annotations[ADDRESSES], "one IPv4 address name only (no IPv6 here)"
+            ADDRESSES, annotations[ADDRESSES], "at most two names: an IPv4 and an IPv6 address"
         )
-    return _checked(ADDRESSES, annotations[ADDRESSES], names[0]) if names else None
+    return tuple(_checked(ADDRESSES, annotations[ADDRESSES], name) for name in names)
 
 
 def options_of(spec: LoadBalancerSpec[Any]) -> GcpOptions:
