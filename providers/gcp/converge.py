@@ -20,6 +20,7 @@ from providers.gcp import (
     address,
     adoption,
     backend_service,
+    families,
     firewalls,
     forwarding_rules,
     health_check,
@@ -69,6 +70,7 @@ def converge(ctx: Context, d: Desired, *, journal: Journal) -> dict[str, str]:
     for (one read) only while the Service has no rule of ours.
     """
     now = read(ctx, d)
+    d = families.settle(ctx, d)  # may refuse IPv6 the subnetwork lacks: before writes
     d = address.named(d, now.addresses)  # may refuse the user's addresses: before writes
     up = None if now.rules else adoption.find(ctx, d)  # ours exist: taken over, or never theirs
     d = adoption.keeping(d, up)

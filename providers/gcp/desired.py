@@ -11,6 +11,7 @@ controllers name theirs: the IPv4 part's name plus `-ipv6`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -108,6 +109,7 @@ class Desired:
     subnetwork: str | None  # internal only: a full link, None for the network's default
     global_access: bool
     families: tuple[str, ...] = ("IPv4",)  # the IP families served, in the Service's order
+    policy: str = "SingleStack"  # the Service's ipFamilyPolicy
     user_addresses: tuple[str, ...] = ()  # the annotation's names, of either family
     user_address6: str | None = None  # the name of a user-reserved IPv6 address
     subnetwork6: str = ""  # the subnetwork IPv6 addresses and rules take their range from
@@ -172,6 +174,15 @@ def families(spec: LoadBalancerSpec[Any]) -> tuple[str, ...]:
     return tuple(f for f in spec.ip_families if ranges_of(spec.source_ranges, f))
 
 
+def without(d: Desired, family: str) -> Desired:
+    """`d` with no front end of `family` (its rules, address and firewalls then go)."""
+    return dataclasses.replace(
+        d,
+        families=tuple(f for f in d.families if f != family),
+        rules=tuple(rule for rule in d.rules if rule.family != family),
+    )
+
+
 def desired(spec: LoadBalancerSpec[Any], where: Where) -> Desired:
     """What the spec asks for; `validate` has refused what GCP cannot serve."""
     options = options_of(spec)
@@ -199,6 +210,7 @@ def desired(spec: LoadBalancerSpec[Any], where: Where) -> Desired:
         user_address=None,
         user_addresses=options.addresses,
         families=served,
+        policy=spec.ip_family_policy,
         subnetwork6=subnet or where.subnet("default"),
         requested_ip=spec.requested_ip,
         subnetwork=subnet if options.internal else None,
