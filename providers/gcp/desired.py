@@ -19,7 +19,7 @@ from typing import Any
 from lbcontroller.naming import child_name
 from lbcontroller.spec import HealthCheck, LoadBalancerRef, LoadBalancerSpec, family_of
 from providers.gcp.context import Where
-from providers.gcp.options import options_of
+from providers.gcp.options import GcpOptions, options_of
 from providers.gcp.ownership import Mark
 from providers.gcp.upstream import Names as UpstreamNames
 from providers.gcp.upstream import group_name as upstream_group
@@ -174,6 +174,14 @@ def families(spec: LoadBalancerSpec[Any]) -> tuple[str, ...]:
     return tuple(f for f in spec.ip_families if ranges_of(spec.source_ranges, f))
 
 
+def _subnetwork6(options: GcpOptions, subnet: str | None, where: Where) -> str:
+    """Where IPv6 /96s come from: the external subnet annotation, else the load balancer's
+    subnetwork (the config's, an internal Service's own), else the region's `default`."""
+    if options.external_subnet:
+        return where.subnet(options.external_subnet)
+    return subnet or where.subnet("default")
+
+
 def without(d: Desired, family: str) -> Desired:
     """`d` with no front end of `family` (its rules, address and firewalls then go)."""
     return dataclasses.replace(
@@ -211,7 +219,7 @@ def desired(spec: LoadBalancerSpec[Any], where: Where) -> Desired:
         user_addresses=options.addresses,
         families=served,
         policy=spec.ip_family_policy,
-        subnetwork6=subnet or where.subnet("default"),
+        subnetwork6=_subnetwork6(options, subnet, where),
         requested_ip=spec.requested_ip,
         subnetwork=subnet if options.internal else None,
         global_access=options.global_access,

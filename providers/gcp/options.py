@@ -20,6 +20,7 @@ from lbcontroller.spec import LoadBalancerSpec
 TYPE = "networking.gke.io/load-balancer-type"
 LEGACY_TYPE = "cloud.google.com/load-balancer-type"
 SUBNET = "networking.gke.io/internal-load-balancer-subnet"
+EXTERNAL_SUBNET = "networking.gke.io/load-balancer-subnet"  # external: the IPv6 range's
 ADDRESSES = "networking.gke.io/load-balancer-ip-addresses"
 GLOBAL_ACCESS = "networking.gke.io/internal-load-balancer-allow-global-access"
 NETWORK_TIER = "cloud.google.com/network-tier"
@@ -40,6 +41,7 @@ class GcpOptions:
 
     internal: bool = False
     subnet: str | None = None  # a subnetwork name in the provider's region (internal only)
+    external_subnet: str | None = None  # external only: where the IPv6 front end's /96 is from
     # names of reserved regional addresses, at most one a family (read to know which), never
     # released
     addresses: tuple[str, ...] = ()
@@ -60,6 +62,7 @@ def parse_options(annotations: Mapping[str, str]) -> GcpOptions:
     options = GcpOptions(
         internal=internal,
         subnet=_name(annotations, SUBNET),
+        external_subnet=_name(annotations, EXTERNAL_SUBNET),
         addresses=_addresses(annotations),
         global_access=ann.get_bool(annotations, GLOBAL_ACCESS),
         tier=ann.get_choice(annotations, NETWORK_TIER, TIERS, default="Premium").upper(),
@@ -71,6 +74,10 @@ def parse_options(annotations: Mapping[str, str]) -> GcpOptions:
     for key in (SUBNET, GLOBAL_ACCESS):
         if key in annotations and not internal:
             raise InvalidAnnotation(key, annotations[key], f"needs {TYPE}: Internal")
+    if EXTERNAL_SUBNET in annotations and internal:
+        raise InvalidAnnotation(
+            EXTERNAL_SUBNET, annotations[EXTERNAL_SUBNET], f"an internal one takes {SUBNET}"
+        )
     return options
 
 

@@ -14,7 +14,7 @@ from google.cloud import compute_v1
 from lbcontroller.errors import PermanentError, Unsupported
 from lbcontroller.model import Node
 from providers.gcp.desired import EXTERNAL_PROBER_RANGES6, PROBER_RANGES6
-from providers.gcp.options import ADDRESSES, SUBNET, TYPE
+from providers.gcp.options import ADDRESSES, EXTERNAL_SUBNET, SUBNET, TYPE
 from providers.gcp.provider import GcpLoadBalancers
 from tests.devenv.gcefake.gce import PROJECT, REGION, Gce
 from tests.support.builders import service, spec_of
@@ -198,3 +198,14 @@ def test_internal_dual_stack_takes_the_subnetworks_internal_range(
     rule = views.rules(gce)[f"{lb}-tcp-ipv6"]
     assert (rule.I_p_address, rule.load_balancing_scheme) == (v6, "INTERNAL")
     assert list(views.firewalls(gce)[f"{lb}-hc-ipv6"].source_ranges) == list(PROBER_RANGES6)
+
+
+def test_an_external_service_names_its_ipv6_subnetwork(
+    provider: GcpLoadBalancers, gce: Gce, gce_nodes: tuple[Node, ...], prefix: ipaddress.IPv6Network
+) -> None:
+    annotations = {EXTERNAL_SUBNET: "dual"}  # the provider's own subnetwork has no IPv6
+    _, v6 = _ensure(provider, gce_nodes, annotations=annotations, **DUAL)
+    assert ipaddress.ip_address(v6) in prefix
+    lb = spec_of(provider, service()).ref.name
+    assert views.rules(gce)[f"{lb}-tcp-ipv6"].subnetwork.endswith("/subnetworks/dual")
+    assert views.addresses(gce)[f"{lb}-ipv6"].subnetwork.endswith("/subnetworks/dual")

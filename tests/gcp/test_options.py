@@ -10,6 +10,7 @@ from lbcontroller.errors import InvalidAnnotation, PermanentError, Unsupported
 from lbcontroller.spec import SpecSettings, build_spec
 from providers.gcp.options import (
     ADDRESSES,
+    EXTERNAL_SUBNET,
     GLOBAL_ACCESS,
     LEGACY_TYPE,
     NETWORK_TIER,
@@ -36,6 +37,7 @@ INTERNAL = {TYPE: "Internal"}
         ({TYPE: "Internal", LEGACY_TYPE: "Internal"}, GcpOptions(internal=True)),
         ({**INTERNAL, SUBNET: "nodes"}, GcpOptions(internal=True, subnet="nodes")),
         ({**INTERNAL, GLOBAL_ACCESS: "true"}, GcpOptions(internal=True, global_access=True)),
+        ({EXTERNAL_SUBNET: "dual"}, GcpOptions(external_subnet="dual")),
         ({ADDRESSES: "my-ip"}, GcpOptions(addresses=("my-ip",))),
         ({ADDRESSES: " my-ip , "}, GcpOptions(addresses=("my-ip",))),
         ({NETWORK_TIER: "Premium"}, GcpOptions()),
@@ -58,6 +60,7 @@ def test_parse_options(annotations: dict[str, str], expected: GcpOptions) -> Non
         ({GLOBAL_ACCESS: "true"}, GLOBAL_ACCESS, "needs"),
         ({**INTERNAL, GLOBAL_ACCESS: "maybe"}, GLOBAL_ACCESS, "expected true or false"),
         ({**INTERNAL, SUBNET: "Nodes_1"}, SUBNET, "is not a resource name"),
+        ({**INTERNAL, EXTERNAL_SUBNET: "dual"}, EXTERNAL_SUBNET, "an internal one takes"),
         ({ADDRESSES: "v4,v6,v7"}, ADDRESSES, "at most two names"),
         ({ADDRESSES: "v4,v4"}, ADDRESSES, "at most two names"),
         ({ADDRESSES: "1.2.3.4"}, ADDRESSES, "is not a resource name"),
