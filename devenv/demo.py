@@ -32,6 +32,7 @@ SERVICES = {  # the demo's Services: name -> (class, ports)
     "chat": ("lbcontroller.io/openstack", [("xmpp", 5222, "TCP"), ("stun", 3478, "UDP")]),
     "legacy": (UNSERVED, [("http", 80, "TCP")]),
 }
+DUAL_STACK = {"game"}  # PreferDualStack: an address of each family where the cloud has both
 
 
 def controller_argv(python: str, config: Path, kubeconfig: str, *extra: str) -> list[str]:
@@ -64,6 +65,8 @@ def _services(kube: KubeClient, names: list[str]) -> None:
             "loadBalancerClass": lb_class,
             "ports": [{"name": n, "port": p, "protocol": proto} for n, p, proto in ports],
         }
+        if name in DUAL_STACK:
+            spec["ipFamilyPolicy"] = "PreferDualStack"
         kube.request(
             "POST",
             f"/api/v1/namespaces/{NAMESPACE}/services",
@@ -80,7 +83,7 @@ def _addresses(kube: KubeClient, wanted: set[str], timeout: float) -> dict[str, 
                 kube.request("GET", f"/api/v1/namespaces/{NAMESPACE}/services/{name}")
             )
             if svc.ingress:
-                found[name] = svc.ingress[0].hostname or svc.ingress[0].ip or ""
+                found[name] = ", ".join(i.hostname or i.ip or "" for i in svc.ingress)
                 _say(f"{name} got its address after {time.monotonic() - started:.1f} s")
         time.sleep(0.2)
     return found
