@@ -22,8 +22,10 @@ def settle(ctx: Context, d: Desired) -> Desired:
     if not d.serves(IPV6):
         return d
     subnet = ctx.api.linked(ctx.subnetworks, d.subnetwork6)
-    dual = subnet is not None and subnet.stack_type == "IPV4_IPV6"
-    if dual and subnet is not None and subnet.ipv6_access_type == d.scheme:
+    access = ""
+    if subnet is not None and subnet.stack_type == "IPV4_IPV6":
+        access = subnet.ipv6_access_type
+    if access == d.scheme:
         return d
     if d.policy == PREFER and len(d.families) > 1:
         return without(d, IPV6)

@@ -100,7 +100,14 @@ def _spec(annotations: dict[str, str] | None = None, **raw: Any) -> Any:
             {"ip_families": ("IPv4", "IPv6"), "ip_family_policy": "RequireDualStack"},
         ),
         # PreferDualStack is served with the families its ranges open
-        ({}, {"ip_families": ("IPv6", "IPv4"), "source_ranges": ("10.0.0.0/8",)}),
+        (
+            {},
+            {
+                "ip_families": ("IPv6", "IPv4"),
+                "ip_family_policy": "PreferDualStack",
+                "source_ranges": ("10.0.0.0/8",),
+            },
+        ),
     ],
 )
 def test_validate_accepts(annotations: dict[str, str], raw: dict[str, Any]) -> None:
