@@ -44,7 +44,8 @@ class GcpLoadBalancers:
     def ensure(self, spec: LoadBalancerSpec[Any], *, verify: bool = False) -> LoadBalancerStatus:
         """Create or converge the Service's load balancer, backends included.
 
-        Every part is always read and compared (five reads plus one per zone when converged),
+        Every part is always read and compared (five reads, six with IPv6, plus one per zone
+        when converged),
         so `verify` (the periodic drift resync) changes nothing here. The status has one
         ingress entry per family served, in the Service's `ipFamilies` order.
         """

@@ -5,6 +5,7 @@ subnetwork without IPv6 refused (or, for PreferDualStack, served with IPv4)."""
 from __future__ import annotations
 
 import ipaddress
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,11 +121,14 @@ def test_policy_changes_converge_in_place(
     lb = spec_of(dual, service()).ref.name
     before = views.rules(gce)[f"{lb}-tcp"]
 
+    planned = Counter(c.operation for c in dual.plan(spec_of(dual, service(**DUAL), gce_nodes)))
     tally.start()
     assert _ensure(dual, gce_nodes, **DUAL)[0] == v4
     writes = tally.writes()
+    assert planned == writes  # the plan says what the switch writes
     assert writes["forwardingRules.insert"] == 1 and writes["addresses.insert"] == 1
     assert "forwardingRules.delete" not in writes and "addresses.delete" not in writes
+    assert list(dual.plan(spec_of(dual, service(**DUAL), gce_nodes))) == []  # converged
     assert views.rules(gce)[f"{lb}-tcp"].id == before.id  # the IPv4 rule is untouched
 
     tally.start()
