@@ -45,9 +45,8 @@ class GcpLoadBalancers:
         """Create or converge the Service's load balancer, backends included.
 
         Every part is always read and compared (five reads, six with IPv6, plus one per zone
-        when converged),
-        so `verify` (the periodic drift resync) changes nothing here. The status has one
-        ingress entry per family served, in the Service's `ipFamilies` order.
+        when converged), so `verify` (the periodic drift resync) changes nothing here. The
+        status has one ingress entry per family served, in the Service's `ipFamilies` order.
         """
         self.validate(spec)
         d = desired(spec, self.ctx.where)
