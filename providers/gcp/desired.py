@@ -19,6 +19,7 @@ from typing import Any
 from lbcontroller.naming import child_name
 from lbcontroller.spec import HealthCheck, LoadBalancerRef, LoadBalancerSpec, family_of
 from providers.gcp.context import Where
+from providers.gcp.options import NETWORK_TIER as TIER
 from providers.gcp.options import GcpOptions, options_of
 from providers.gcp.ownership import Mark
 from providers.gcp.upstream import Names as UpstreamNames
@@ -168,10 +169,27 @@ def ranges_of(ranges: tuple[str, ...], family: str) -> tuple[str, ...]:
     return tuple(r for r in ranges if family_of(r) == family)
 
 
+def hindrance(spec: LoadBalancerSpec[Any], family: str) -> tuple[str, str] | None:
+    """Why this provider cannot give the Service a front end of `family`, and the field to
+    blame (None: it can)."""
+    if not ranges_of(spec.source_ranges, family):
+        why = f"loadBalancerSourceRanges has no {family} range: that front end would let nobody in"
+        return why, "spec.loadBalancerSourceRanges"
+    if family != IPV6:
+        return None
+    options = options_of(spec)
+    if not options.internal and options.tier != "PREMIUM":
+        return "GCE's IPv6 forwarding rules are Premium tier only", f"metadata.annotations[{TIER}]"
+    if options.internal and len({listener.protocol for listener in spec.listeners}) > 1:
+        # GCE documents sharing one internal address between rules for IPv4 only
+        return "an internal IPv6 front end carries TCP or UDP here, not both", "spec.ports"
+    return None
+
+
 def families(spec: LoadBalancerSpec[Any]) -> tuple[str, ...]:
-    """The families served: the Service's, but those no source range opens (PreferDualStack
-    is served with what it can have; `validate` refuses RequireDualStack then)."""
-    return tuple(f for f in spec.ip_families if ranges_of(spec.source_ranges, f))
+    """The families served: the Service's, but those `hindrance` rules out (PreferDualStack is
+    served with what it can have; `validate` refuses RequireDualStack then)."""
+    return tuple(f for f in spec.ip_families if hindrance(spec, f) is None)
 
 
 def _subnetwork6(options: GcpOptions, subnet: str | None, where: Where) -> str:

@@ -11,8 +11,8 @@ from typing import Any
 
 from lbcontroller.errors import PermanentError, Unsupported
 from lbcontroller.spec import REQUIRE, LoadBalancerSpec
-from providers.gcp.desired import IPV6, PROTOCOLS, families, ranges_of
-from providers.gcp.options import ADDRESSES, NETWORK_TIER, options_of
+from providers.gcp.desired import PROTOCOLS, families, hindrance, ranges_of
+from providers.gcp.options import ADDRESSES, options_of
 
 HEALTH_PROTOCOLS = ("HTTP", "TCP")
 MAX_SOURCE_RANGES = 5000  # source ranges one VPC firewall rule may hold
@@ -34,17 +34,14 @@ def validate(spec: LoadBalancerSpec[Any]) -> None:
 
 
 def _check_families(spec: LoadBalancerSpec[Any]) -> None:
-    """Each family served needs source ranges of its own (its own firewall rule); IPv6 front
-    ends are Premium tier only."""
+    """The families the Service must have can be served (`hindrance`), and each one's source
+    ranges fit a firewall rule."""
     served = families(spec)
-    unopened = [f for f in spec.ip_families if f not in served]
-    if not served or (unopened and spec.ip_family_policy == REQUIRE):
-        raise Unsupported(
-            f"loadBalancerSourceRanges has no {' and no '.join(unopened)} range, so the "
-            f"{spec.ip_family_policy} Service's {', '.join(unopened)} front end would let "
-            "nobody in",
-            field="spec.loadBalancerSourceRanges",
-        )
+    for family in spec.ip_families:
+        found = hindrance(spec, family)
+        if found and (not served or spec.ip_family_policy == REQUIRE):
+            why, field = found
+            raise Unsupported(f"{family} ({spec.ip_family_policy}): {why}", field=field)
     for family in served:
         count = len(ranges_of(spec.source_ranges, family))
         if count > MAX_SOURCE_RANGES:
@@ -53,11 +50,6 @@ def _check_families(spec: LoadBalancerSpec[Any]) -> None:
                 f"holds at most {MAX_SOURCE_RANGES}",
                 field="spec.loadBalancerSourceRanges",
             )
-    if IPV6 in served and not spec.internal and options_of(spec).tier != "PREMIUM":
-        raise Unsupported(
-            f"{NETWORK_TIER}: Standard: GCP's IPv6 forwarding rules are Premium tier only",
-            field=f"metadata.annotations[{NETWORK_TIER}]",
-        )
 
 
 def _check_ip(spec: LoadBalancerSpec[Any]) -> None:

@@ -15,7 +15,7 @@ from providers.gcp import firewalls, forwarding_rules
 from providers.gcp.address import choose, choose6, named
 from providers.gcp.context import Where
 from providers.gcp.desired import EXTERNAL_PROBER_RANGES6, Desired, desired, without
-from providers.gcp.options import ADDRESSES, EXTERNAL_SUBNET, parse_options
+from providers.gcp.options import ADDRESSES, EXTERNAL_SUBNET, NETWORK_TIER, TYPE, parse_options
 from tests.support.builders import CLUSTER, service
 
 WHERE = Where.of(
@@ -75,6 +75,25 @@ def test_one_rule_per_protocol_and_family_in_the_services_order() -> None:
 )
 def test_the_families_served(raw: dict[str, Any], families: tuple[str, ...]) -> None:
     assert _desired(**raw).families == families
+
+
+PREFER: dict[str, Any] = {"ip_families": ("IPv4", "IPv6"), "ip_family_policy": "PreferDualStack"}
+
+
+@pytest.mark.parametrize(
+    "annotations",
+    [
+        pytest.param({NETWORK_TIER: "Standard"}, id="standard-tier"),
+        pytest.param({TYPE: "Internal"}, id="internal-tcp-and-udp"),
+    ],
+)
+def test_prefer_dual_stack_is_ipv4_where_gce_has_no_ipv6_for_it(
+    annotations: dict[str, str],
+) -> None:
+    assert _desired(annotations, **PREFER).families == ("IPv4",)
+    assert _desired(annotations, ports=((80, "TCP", 30080),), **PREFER).families == (
+        ("IPv4",) if NETWORK_TIER in annotations else ("IPv4", "IPv6")
+    )
 
 
 def test_an_external_ipv6_rule_gives_its_slash_96_and_its_subnetwork() -> None:

@@ -135,6 +135,12 @@ def test_validate_accepts(annotations: dict[str, str], raw: dict[str, Any]) -> N
             Unsupported,
             "Premium tier only",
         ),
+        (
+            INTERNAL,
+            {"ip_families": ("IPv6",), "ports": ((80, "TCP", 30080), (53, "UDP", 30053))},
+            Unsupported,
+            "TCP or UDP here, not both",
+        ),
         ({ADDRESSES: "mine"}, {"load_balancer_ip": "198.51.100.7"}, PermanentError, "not both"),
         ({}, {"load_balancer_ip": "2001:db8::1"}, PermanentError, "not an IPv4 address"),
         ({}, {"load_balancer_ip": "somewhere"}, PermanentError, "not an IPv4 address"),
