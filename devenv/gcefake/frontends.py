@@ -47,10 +47,10 @@ def _bare(ip: str) -> str:
 
 def ipv6_subnet(st: State, call: Call, value: object, kind: str) -> str:
     """The link of a subnetwork with an IPv6 range of `kind` (EXTERNAL or INTERNAL)."""
-    if value is None and kind == "EXTERNAL":
+    if value is None and kind == "EXTERNAL":  # GCE's own words (for forwarding rules)
         raise invalid(
-            "Required field 'resource.subnetwork' not specified: an external IPv6 address or "
-            "forwarding rule takes its range from a subnetwork with ipv6AccessType EXTERNAL."
+            "Invalid value for field 'resource.subnetwork': ''. Subnetwork or Ip Collection "
+            "must be specified for IPv6 forwarding rules."
         )
     link = subnet_link(st, call, value)
     access, _ = st.ipam.ipv6.get(link, ("", None))

@@ -156,7 +156,7 @@ def test_internal_ipv6_rule_takes_an_address_of_its_subnetwork(gce: Gce) -> None
 @pytest.mark.parametrize(
     ("subnet", "access", "match"),
     [
-        (None, None, "subnetwork"),  # an external IPv6 rule names its subnetwork
+        (None, None, "Subnetwork or Ip Collection must be specified"),
         ("plain", None, "no external IPv6 range"),
         ("private", "INTERNAL", "no external IPv6 range"),
     ],
