@@ -143,8 +143,7 @@ def choose(d: Desired, found: list[compute_v1.Address]) -> Choice:
 
 
 def _fits6(address: compute_v1.Address, d: Desired) -> bool:
-    kind = "INTERNAL" if d.internal else "EXTERNAL"
-    same = address.ip_version == "IPV6" and address.address_type == kind
+    same = address.ip_version == "IPV6" and address.address_type == d.scheme
     return same and path(address.subnetwork) == path(d.subnetwork6)
 
 
@@ -197,7 +196,8 @@ def _reserve(ctx: Context, d: Desired, address: compute_v1.Address) -> Step:
     change = PlannedChange("create", KIND, address.name, "addresses.insert", f"reserve {wish}")
 
     def run() -> None:
-        field = "spec.loadBalancerIP" if d.requested_ip else None
+        mine = d.requested_ip and address.ip_version != "IPV6"  # the Service chose this IP
+        field = "spec.loadBalancerIP" if mine else None
         with blame(field, what=f"reserving {d.requested_ip}"):
             ctx.api.insert(ctx.addresses, address)
 
