@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import boto3
 import openstack
+from google.api_core import exceptions
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import compute_v1
@@ -168,9 +169,33 @@ class GceSeed:
         return self.holdings().startswith("0 forwarding rules, 0 backend services")
 
 
+def _dual_stack_default(endpoint: str) -> None:
+    """The region's `default` subnetwork, dual-stack with an external IPv6 range (the nodes'
+    10.128.0.0/20 and the load balancers' IPv6 /96s), through the Compute API (once: the tests
+    that seed the same fake again find it there)."""
+    kw: dict[str, Any] = {
+        "client_options": ClientOptions(api_endpoint=endpoint),
+        "credentials": AnonymousCredentials(),  # type: ignore[no-untyped-call]
+    }
+    subnet = compute_v1.Subnetwork(
+        name="default",
+        ip_cidr_range="10.128.0.0/20",
+        stack_type="IPV4_IPV6",
+        ipv6_access_type="EXTERNAL",
+    )
+    client = compute_v1.SubnetworksClient(**kw)
+    try:
+        op = client.insert(project=PROJECT, region=REGION, subnetwork_resource=subnet)
+    except exceptions.Conflict:
+        return
+    compute_v1.RegionOperationsClient(**kw).wait(project=PROJECT, region=REGION, operation=op.name)
+
+
 def seed_gce(endpoint: str) -> GceSeed:
-    """Create the GCE side of the demo through the fake's admin endpoint."""
+    """Create the GCE side of the demo: a dual-stack subnetwork (through the API) and the
+    nodes' instances (through the fake's admin endpoint)."""
     seed = GceSeed(endpoint=endpoint)
+    _dual_stack_default(endpoint)
     for i in range(3):
         zone, name, ip = ZONES[i % 2], f"gce-node-{i}", f"10.128.0.{10 + i}"
         body = json.dumps({"project": PROJECT, "zone": zone, "name": name, "networkIP": ip})
