@@ -32,6 +32,7 @@ SERVICES = {  # the demo's Services: name -> (class, ports)
     "chat": ("lbcontroller.io/openstack", [("xmpp", 5222, "TCP"), ("stun", 3478, "UDP")]),
     "legacy": (UNSERVED, [("http", 80, "TCP")]),
 }
+DUAL_STACK = {"shop", "game"}  # Services asking for both IP families (spec.ipFamilyPolicy)
 
 
 def controller_argv(python: str, config: Path, kubeconfig: str, *extra: str) -> list[str]:
@@ -42,6 +43,11 @@ def controller_argv(python: str, config: Path, kubeconfig: str, *extra: str) -> 
 
 def _say(text: str) -> None:
     print(f"==> {text}", flush=True)
+
+
+def _kind(name: str) -> str:
+    """A Service's class, and its families when it asks for both."""
+    return SERVICES[name][0] + (", RequireDualStack" if name in DUAL_STACK else "")
 
 
 def _nodes(kube: KubeClient, clouds: list[Cloud]) -> None:
@@ -64,6 +70,8 @@ def _services(kube: KubeClient, names: list[str]) -> None:
             "loadBalancerClass": lb_class,
             "ports": [{"name": n, "port": p, "protocol": proto} for n, p, proto in ports],
         }
+        if name in DUAL_STACK:
+            spec["ipFamilyPolicy"] = "RequireDualStack"
         kube.request(
             "POST",
             f"/api/v1/namespaces/{NAMESPACE}/services",
@@ -80,7 +88,7 @@ def _addresses(kube: KubeClient, wanted: set[str], timeout: float) -> dict[str, 
                 kube.request("GET", f"/api/v1/namespaces/{NAMESPACE}/services/{name}")
             )
             if svc.ingress:
-                found[name] = svc.ingress[0].hostname or svc.ingress[0].ip or ""
+                found[name] = ", ".join(i.hostname or i.ip or "" for i in svc.ingress)
                 _say(f"{name} got its address after {time.monotonic() - started:.1f} s")
         time.sleep(0.2)
     return found
@@ -168,7 +176,7 @@ def run() -> int:
     served = {n for n in names if SERVICES[n][0] != UNSERVED}
     try:
         wait_ready(controller, lambda: http_ok(f"http://{metrics}/readyz"), timeout=60)
-        _say("creating Services: " + ", ".join(f"{n} ({SERVICES[n][0]})" for n in names))
+        _say("creating Services: " + ", ".join(f"{n} ({_kind(n)})" for n in names))
         _services(kube, names)
         addresses = _addresses(kube, served, timeout=120)
         _table(names, addresses, clouds)

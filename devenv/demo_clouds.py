@@ -8,6 +8,7 @@ groups, forwarding rules, ...) for the demo's table and its final leak check.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import urllib.request
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 
 import boto3
 import openstack
+from google.api_core import exceptions
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import compute_v1
@@ -46,7 +48,7 @@ class Cloud(Protocol):
 
 @dataclass
 class AwsSeed:
-    """A VPC with two subnets, the nodes' security group and three instances, on moto."""
+    """A dual-stack VPC with two subnets, the nodes' security group and three instances, on moto."""
 
     endpoint: str
     subnets: list[str]
@@ -76,7 +78,8 @@ class AwsSeed:
             len(elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"])
             for lb in lbs
         )
-        return f"{len(lbs)} NLB, {len(groups)} target groups, {listeners} listeners"
+        kinds = "".join(f" ({lb['IpAddressType']})" for lb in lbs[:1])
+        return f"{len(lbs)} NLB{kinds}, {len(groups)} target groups, {listeners} listeners"
 
     def empty(self) -> bool:
         """Whether no load balancer or target group is left."""
@@ -101,14 +104,21 @@ def _demo_owned(elbv2: Any, items: list[Any], key: str) -> list[Any]:
 def seed_aws(endpoint: str) -> AwsSeed:
     """Create the AWS side of the demo."""
     ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]
+    v6 = ec2.describe_vpcs(VpcIds=[vpc["VpcId"]])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"]
+    v6_subnets = ipaddress.IPv6Network(v6[0]["Ipv6CidrBlock"]).subnets(new_prefix=64)
     subnets = [
         ec2.create_subnet(
-            VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{zone}"
+            VpcId=vpc["VpcId"],
+            CidrBlock=f"10.0.{i}.0/24",
+            Ipv6CidrBlock=str(next(v6_subnets)),
+            AvailabilityZone=f"us-east-1{zone}",
         )["Subnet"]["SubnetId"]
         for i, zone in enumerate("ab", start=1)
     ]
-    group = ec2.create_security_group(GroupName="demo-nodes", Description="nodes", VpcId=vpc)
+    group = ec2.create_security_group(
+        GroupName="demo-nodes", Description="nodes", VpcId=vpc["VpcId"]
+    )
     seed = AwsSeed(endpoint=endpoint, subnets=subnets, node_group=group["GroupId"])
     for i in range(3):
         made = ec2.run_instances(
@@ -159,9 +169,33 @@ class GceSeed:
         return self.holdings().startswith("0 forwarding rules, 0 backend services")
 
 
+def _dual_stack_default(endpoint: str) -> None:
+    """The region's `default` subnetwork, dual-stack with an external IPv6 range (the nodes'
+    10.128.0.0/20 and the load balancers' IPv6 /96s), through the Compute API (once: the tests
+    that seed the same fake again find it there)."""
+    kw: dict[str, Any] = {
+        "client_options": ClientOptions(api_endpoint=endpoint),
+        "credentials": AnonymousCredentials(),  # type: ignore[no-untyped-call]
+    }
+    subnet = compute_v1.Subnetwork(
+        name="default",
+        ip_cidr_range="10.128.0.0/20",
+        stack_type="IPV4_IPV6",
+        ipv6_access_type="EXTERNAL",
+    )
+    client = compute_v1.SubnetworksClient(**kw)
+    try:
+        op = client.insert(project=PROJECT, region=REGION, subnetwork_resource=subnet)
+    except exceptions.Conflict:
+        return
+    compute_v1.RegionOperationsClient(**kw).wait(project=PROJECT, region=REGION, operation=op.name)
+
+
 def seed_gce(endpoint: str) -> GceSeed:
-    """Create the GCE side of the demo through the fake's admin endpoint."""
+    """Create the GCE side of the demo: a dual-stack subnetwork (through the API) and the
+    nodes' instances (through the fake's admin endpoint)."""
     seed = GceSeed(endpoint=endpoint)
+    _dual_stack_default(endpoint)
     for i in range(3):
         zone, name, ip = ZONES[i % 2], f"gce-node-{i}", f"10.128.0.{10 + i}"
         body = json.dumps({"project": PROJECT, "zone": zone, "name": name, "networkIP": ip})

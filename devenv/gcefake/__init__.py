@@ -3,8 +3,8 @@
 Run it with `python -m devenv.gcefake --port PORT`, or in-process through `FakeServer`. Point
 google-cloud-compute at it with client_options={"api_endpoint": "http://127.0.0.1:PORT"} and
 AnonymousCredentials. Modules: server (HTTP), api (routing), admin (/_fake/ endpoints),
-resources/frontends/backends (collections), ops (operations), store (state), listing,
-links, ipam, faults, errors.
+resources/frontends/backends/networks (collections; networks: dual-stack subnetworks), ops
+(operations), store (state), listing, links, ipam, faults, errors.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ POST /_fake/instances             create {project, zone, name, networkIP?, netwo
                                   subnetwork?, natIP?, status?, labels?, tags?}
 POST /_fake/instances/delete      {project, zone, name}
 POST /_fake/subnets               give a subnetwork a range {project, region, name, ipCidrRange}
+                                  (IPv4 only; a dual-stack one is made with subnetworks.insert)
 POST /_fake/config                {"op_delay"?: seconds, "wait_cap"?: seconds}
 GET  /_fake/health                {"ok": true}
 """

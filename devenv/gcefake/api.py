@@ -16,6 +16,7 @@ from .backends import BackendServices, HealthChecks, InstanceGroups, Instances
 from .errors import JSON, ApiError, invalid, unsupported
 from .frontends import Addresses, Firewalls, ForwardingRules
 from .legacy import GlobalHealthChecks, HttpHealthChecks, TargetPools
+from .networks import Subnetworks
 from .resources import Call, Collection, Mutation
 from .store import State
 
@@ -23,6 +24,7 @@ COLLECTIONS: dict[tuple[str, str], Collection] = {
     (c.scope_kind, c.collection): c
     for c in (
         Addresses(),
+        Subnetworks(),
         ForwardingRules(),
         Firewalls(),
         HealthChecks(),

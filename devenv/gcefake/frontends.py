@@ -1,4 +1,9 @@
-"""Front-end collections: regional addresses, regional forwarding rules, global firewalls."""
+"""Front-end collections: regional addresses, regional forwarding rules, global firewalls.
+
+IPv4 and IPv6 (ipVersion IPV6): an IPv6 address or forwarding rule takes a /96 of a dual-stack
+subnetwork's IPv6 range whose ipv6AccessType matches its scheme (`networks.Subnetworks`); an
+external IPv6 rule names that subnetwork and shows its address as the /96 ("addr/96").
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import re
 from typing import ClassVar
 
 from .errors import JSON, in_use, invalid
-from .ipam import EXTERNAL
+from .ipam import EXTERNAL, LB_PREFIX, pool6
 from .links import Ref, from_link, parse_ref
 from .resources import Call, Collection, choice, int_field, path_of
 from .store import State
@@ -29,10 +34,32 @@ _PORT_RANGE_RE = re.compile(r"(\d{1,5})(?:-(\d{1,5}))?")
 
 def _is_ip(value: str) -> bool:
     try:
-        ipaddress.IPv4Address(value)
+        ipaddress.ip_address(value)
     except ValueError:
         return False
     return True
+
+
+def _bare(ip: str) -> str:
+    """An address without its prefix length (IPv6 rules show "addr/96")."""
+    return ip.partition("/")[0]
+
+
+def ipv6_subnet(st: State, call: Call, value: object, kind: str) -> str:
+    """The link of a subnetwork with an IPv6 range of `kind` (EXTERNAL or INTERNAL)."""
+    if value is None and kind == "EXTERNAL":  # GCE's own words (for forwarding rules)
+        raise invalid(
+            "Invalid value for field 'resource.subnetwork': ''. Subnetwork or Ip Collection "
+            "must be specified for IPv6 forwarding rules."
+        )
+    link = subnet_link(st, call, value)
+    access, _ = st.ipam.ipv6.get(link, ("", None))
+    if access != kind:
+        raise invalid(
+            f"Invalid value for field 'resource.subnetwork': '{link}'. The subnetwork has no "
+            f"{kind.lower()} IPv6 range (it needs stackType IPV4_IPV6 and ipv6AccessType {kind})."
+        )
+    return link
 
 
 def subnet_link(st: State, call: Call, value: object, field: str = "subnetwork") -> str:
@@ -78,8 +105,8 @@ class Addresses(Collection):
         res = dict(spec)
         kind = choice(res, "addressType", "EXTERNAL", {"EXTERNAL", "INTERNAL"})
         res["addressType"] = kind
-        if choice(res, "ipVersion", "IPV4", {"IPV4", "IPV6"}) != "IPV4":
-            raise invalid("The Compute fake only supports IPV4 addresses.")
+        if choice(res, "ipVersion", "IPV4", {"IPV4", "IPV6"}) == "IPV6":
+            return self._ipv6(st, call, res, kind)
         if kind == "EXTERNAL":
             if "subnetwork" in res:
                 raise invalid("Invalid value for field 'resource.subnetwork': external address.")
@@ -98,6 +125,20 @@ class Addresses(Collection):
             res["address"] = st.ipam.check(pool, str(ip)) if ip else st.ipam.peek(pool)
         res["status"] = "RESERVED"
         res["_pool"] = pool
+        return res
+
+    def _ipv6(self, st: State, call: Call, res: JSON, kind: str) -> JSON:
+        """An IPv6 address: a /96 of the subnetwork's IPv6 range (never a promotion here)."""
+        res["subnetwork"] = link = ipv6_subnet(st, call, res.get("subnetwork"), kind)
+        if kind == "EXTERNAL":
+            if choice(res, "networkTier", "PREMIUM", {"PREMIUM", "STANDARD"}) != "PREMIUM":
+                raise invalid("Invalid value for field 'resource.networkTier': IPv6 is Premium.")
+            res["networkTier"] = "PREMIUM"
+            if not res.get("address"):
+                res["ipv6EndpointType"] = choice(res, "ipv6EndpointType", None, {"NETLB", "VM"})
+        ip = res.get("address")
+        res["address"] = st.ipam.check6(link, str(ip)) if ip else st.ipam.peek6(link)
+        res["prefixLength"], res["status"], res["_pool"] = LB_PREFIX, "RESERVED", pool6(link)
         return res
 
     def commit(self, st: State, ref: Ref, new: JSON, old: JSON | None) -> None:
@@ -173,11 +214,17 @@ class ForwardingRules(Collection):
             )
             res["target"] = st.links.of(target)
         self._ports(res, scheme, proto)
+        ipv6 = choice(res, "ipVersion", "IPV4", {"IPV4", "IPV6"}) == "IPV6"
         if scheme == "EXTERNAL":
-            if "subnetwork" in res or "network" in res:
-                raise invalid("External forwarding rules take no network or subnetwork.")
+            if "network" in res or ("subnetwork" in res and not ipv6):
+                raise invalid("External IPv4 forwarding rules take no network or subnetwork.")
             res["networkTier"] = choice(res, "networkTier", "PREMIUM", {"PREMIUM", "STANDARD"})
-        self._address(st, call, res, scheme)
+        if ipv6:
+            self._address6(st, call, res, scheme)
+        else:
+            res.pop("ipVersion", None)
+            self._address(st, call, res, scheme)
+        self._check_conflicts(st, call, res)
         return res
 
     def _backend_service(self, st: State, call: Call, res: JSON, scheme: str, proto: str) -> None:
@@ -239,31 +286,13 @@ class ForwardingRules(Collection):
     def _address(self, st: State, call: Call, res: JSON, scheme: str) -> None:
         kind = "INTERNAL" if scheme.startswith("INTERNAL") else "EXTERNAL"
         wanted = res.get("IPAddress")
-        address: tuple[Ref, JSON] | None = None
-        if wanted and not _is_ip(str(wanted)):
-            ref = parse_ref(
-                wanted,
-                field="IPAddress",
-                project=call.project,
-                collections=("addresses",),
-                name_scope=call.scope,
-            )
-            if ref.scope != call.scope:
-                raise invalid(f"Invalid value for field 'resource.IPAddress': '{wanted}'.")
-            address = (ref, st.require(ref))
-        elif wanted:
-            for ref, found in st.each("addresses"):
-                same_place = (ref.project, ref.scope) == (call.project, call.scope)
-                if same_place and found["address"] == wanted:
-                    address = (ref, found)
+        address = self._reserved(st, call, str(wanted)) if wanted else None
         if address is not None:
             ref, found = address
-            if found["addressType"] != kind:
-                raise invalid(f"The address '{ref.path}' is not an {kind} address.")
-            shared = found.get("purpose") == "SHARED_LOADBALANCER_VIP"
-            if kind == "INTERNAL" and found.get("users") and not shared:
-                raise in_use(ref.path, path_of(st, found["users"][0]))
-            res["IPAddress"], res["_address"] = found["address"], st.links.of(ref)
+            if found.get("ipVersion", "IPV4") != "IPV4":
+                raise invalid(f"The address '{ref.path}' is an IPv6 address (ipVersion IPV6).")
+            self._use(st, ref, found, kind, res)
+            res["IPAddress"] = found["address"]
         if kind == "INTERNAL":
             default = address[1].get("subnetwork") if address else None
             res["subnetwork"] = subnet_link(st, call, res.get("subnetwork", default))
@@ -279,7 +308,66 @@ class ForwardingRules(Collection):
                 )
             res["IPAddress"] = st.ipam.check(pool, wanted) if wanted else st.ipam.peek(pool)
             res["_pool"] = pool
-        self._check_conflicts(st, call, res)
+
+    def _address6(self, st: State, call: Call, res: JSON, scheme: str) -> None:
+        """An IPv6 rule: its subnetwork's /96, reserved (by name, link or IP) or ephemeral."""
+        kind = "INTERNAL" if scheme.startswith("INTERNAL") else "EXTERNAL"
+        if kind == "EXTERNAL" and res.get("networkTier") != "PREMIUM":
+            raise invalid("Invalid value for field 'resource.networkTier': IPv6 is Premium.")
+        res["ipVersion"] = "IPV6"
+        res["subnetwork"] = link = ipv6_subnet(st, call, res.get("subnetwork"), kind)
+        if kind == "INTERNAL":
+            res["network"] = network_link(st, call, res.get("network"))
+        wanted = str(res.get("IPAddress") or "")
+        if kind == "EXTERNAL" and ":" in wanted and not wanted.endswith(f"/{LB_PREFIX}"):
+            raise invalid(
+                f"Invalid value for field 'resource.IPAddress': '{wanted}'. An external IPv6 "
+                f"forwarding rule's address is its /{LB_PREFIX} range."
+            )
+        address = self._reserved(st, call, wanted) if wanted else None
+        if address is not None:
+            ref, found = address
+            if found.get("ipVersion") != "IPV6" or found.get("subnetwork") != link:
+                raise invalid(f"The address '{ref.path}' is not an IPv6 address of '{link}'.")
+            self._use(st, ref, found, kind, res)
+            ip = found["address"]
+        else:
+            if wanted and kind == "EXTERNAL":
+                raise invalid(
+                    f"Invalid value for field 'resource.IPAddress': '{wanted}'. "
+                    "Specified IP address is not reserved in this project and region."
+                )
+            ip = st.ipam.check6(link, wanted) if wanted else st.ipam.peek6(link)
+            res["_pool"] = pool6(link)
+        res["IPAddress"] = f"{ip}/{LB_PREFIX}" if kind == "EXTERNAL" else ip
+
+    def _reserved(self, st: State, call: Call, wanted: str) -> tuple[Ref, JSON] | None:
+        """The region's address `wanted` names (a name or link), or that holds the IP."""
+        if not _is_ip(_bare(wanted)):
+            ref = parse_ref(
+                wanted,
+                field="IPAddress",
+                project=call.project,
+                collections=("addresses",),
+                name_scope=call.scope,
+            )
+            if ref.scope != call.scope:
+                raise invalid(f"Invalid value for field 'resource.IPAddress': '{wanted}'.")
+            return ref, st.require(ref)
+        for ref, found in st.each("addresses"):
+            same_place = (ref.project, ref.scope) == (call.project, call.scope)
+            if same_place and found["address"] == _bare(wanted):
+                return ref, found
+        return None
+
+    def _use(self, st: State, ref: Ref, found: JSON, kind: str, res: JSON) -> None:
+        """Check that the rule may use the reserved address, and remember it."""
+        if found["addressType"] != kind:
+            raise invalid(f"The address '{ref.path}' is not an {kind} address.")
+        shared = found.get("purpose") == "SHARED_LOADBALANCER_VIP"
+        if kind == "INTERNAL" and found.get("users") and not shared:
+            raise in_use(ref.path, path_of(st, found["users"][0]))
+        res["_address"] = st.links.of(ref)
 
     def _check_conflicts(self, st: State, call: Call, res: JSON) -> None:
         for ref, other in st.each(self.collection):
@@ -301,7 +389,7 @@ class ForwardingRules(Collection):
             address["users"] = [*address.get("users", []), st.links.of(ref)]
             address["status"] = "IN_USE"
         else:
-            st.ipam.claim(new["_pool"], new["IPAddress"])
+            st.ipam.claim(new["_pool"], _bare(new["IPAddress"]))
 
     def release(self, st: State, ref: Ref, old: JSON) -> None:
         if "_address" in old:
@@ -313,7 +401,7 @@ class ForwardingRules(Collection):
                     del address["users"]
                     address["status"] = "RESERVED"
         else:
-            st.ipam.release(old["_pool"], old["IPAddress"])
+            st.ipam.release(old["_pool"], _bare(old["IPAddress"]))
 
 
 class Firewalls(Collection):

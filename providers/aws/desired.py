@@ -82,6 +82,7 @@ class Desired:
     idle_timeout: int = 60
     security_groups: tuple[str, ...] = ()
     extra_security_groups: tuple[str, ...] = ()
+    ip_address_type: str = "ipv4"  # an NLB's: "ipv4" or "dualstack" (`families.settle`)
 
     @property
     def scheme(self) -> Literal["internal", "internet-facing"]:
@@ -94,7 +95,9 @@ class Desired:
         return dict(self.tags)
 
 
-def desired_for(spec: LoadBalancerSpec[Any], *, subnets: Sequence[str]) -> Desired:
+def desired_for(
+    spec: LoadBalancerSpec[Any], *, subnets: Sequence[str], ip_address_type: str = "ipv4"
+) -> Desired:
     """What AWS should hold for `spec` (already validated) in the resolved `subnets`."""
     options = options_of(spec)
     common = Desired(
@@ -109,7 +112,8 @@ def desired_for(spec: LoadBalancerSpec[Any], *, subnets: Sequence[str]) -> Desir
         source_ranges=spec.source_ranges,
     )
     if options.kind == "nlb":
-        return _nlb(common, spec.listeners, options)
+        nlb = _nlb(common, spec.listeners, options)
+        return dataclasses.replace(nlb, ip_address_type=ip_address_type)
     return _classic(common, spec.listeners, options)
 
 

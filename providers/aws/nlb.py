@@ -4,7 +4,8 @@ Where it sits: `converge` finds the NLB by name and keeps it only if its tags sa
 ours, or else finds the one the upstream controller named from the Service's UID (kept only
 if upstream's tags tie it to this cluster and Service: `ownership.adoptable`) and `adopt`s it
 in place, name, ARN and DNS name unchanged; asks `create` for the step that makes it when
-absent (its ARN is then `New` until the step has run) and `settings` for subnets and
+absent (its ARN is then `New` until the step has run) and `settings` for subnets, the IP
+address type (SetIpAddressType: `ipv4` <-> `dualstack` in place) and
 attributes in place; after the target groups exist and hold their targets, `listener_steps`
 makes the listeners forward each port to its group: matched first by port, then the
 leftover listeners are moved to the leftover ports with ModifyListener (no gap for the rest
@@ -101,7 +102,7 @@ def create(api: Api, made: Made, d: Desired) -> Step:
         Type="network",
         Scheme=d.scheme,
         SubnetMappings=mappings,
-        IpAddressType="ipv4",
+        IpAddressType=d.ip_address_type,
         Tags=to_list(created_tags(d)),
     )
 
@@ -123,11 +124,21 @@ def _subnets_changed(found: Found, d: Desired) -> bool:
 
 
 def settings(api: Api, made: Made, *, lb: Id, found: Found | None, d: Desired) -> list[Step]:
-    """Subnets and the cross-zone attribute, in place (a new NLB, `found` None, has defaults)."""
+    """Subnets, the IP address type and the cross-zone attribute, in place (a new NLB, `found`
+    None, was created with the address type and has the defaults)."""
     steps = []
     if found is not None and _subnets_changed(found, d):
         steps.append(
             api.step(made, api.elbv2.set_subnets, LoadBalancerArn=lb, Subnets=list(d.subnets))
+        )
+    if found is not None and found.raw.get("IpAddressType", "ipv4") != d.ip_address_type:
+        steps.append(
+            api.step(
+                made,
+                api.elbv2.set_ip_address_type,
+                LoadBalancerArn=lb,
+                IpAddressType=d.ip_address_type,
+            )
         )
     current: str | None = "false"
     if found is not None:

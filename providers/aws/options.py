@@ -30,6 +30,7 @@ EXTRA_TAGS = P + "additional-resource-tags"
 SECURITY_GROUPS, EXTRA_SECURITY_GROUPS = P + "security-groups", P + "extra-security-groups"
 SSL_CERT, SSL_PORTS, BACKEND_PROTOCOL = P + "ssl-cert", P + "ssl-ports", P + "backend-protocol"
 EIP_ALLOCATIONS, IDLE_TIMEOUT = P + "eip-allocations", P + "connection-idle-timeout"
+IP_ADDRESS_TYPE = P + "ip-address-type"  # the AWS Load Balancer Controller's: ipv4 | dualstack
 UNSUPPORTED = tuple(
     P + name
     for name in (
@@ -42,7 +43,6 @@ UNSUPPORTED = tuple(
         "ssl-negotiation-policy",
         "nlb-target-type",
         "private-ipv4-addresses",
-        "ip-address-type",
         "target-group-attributes",
         "attributes",
     )
@@ -55,7 +55,7 @@ CLASSIC_ONLY = (
     EXTRA_SECURITY_GROUPS,
     IDLE_TIMEOUT,
 )
-NLB_ONLY = (EIP_ALLOCATIONS,)
+NLB_ONLY = (EIP_ALLOCATIONS, IP_ADDRESS_TYPE)
 TRAFFIC_PORT = "traffic-port"
 
 
@@ -92,6 +92,7 @@ class AwsOptions:
     backend_protocol: str | None = None
     eip_allocations: tuple[str, ...] = ()
     idle_timeout: int = 60
+    ip_address_type: str | None = None  # "ipv4" or "dualstack"; None: from spec.ipFamilies
 
 
 def parse_options(annotations: Mapping[str, str], *, upstream: bool = False) -> AwsOptions:
@@ -120,6 +121,7 @@ def parse_options(annotations: Mapping[str, str], *, upstream: bool = False) -> 
         backend_protocol=_backend_protocol(annotations),
         eip_allocations=_ids(annotations, EIP_ALLOCATIONS, "eipalloc-"),
         idle_timeout=_int(annotations, IDLE_TIMEOUT, 60, 1, 4000),
+        ip_address_type=_ip_address_type(annotations),
     )
     _check_combinations(annotations, options)
     return options
@@ -292,6 +294,14 @@ def _backend_protocol(annotations: Mapping[str, str]) -> str | None:
     return ann.get_choice(
         annotations, BACKEND_PROTOCOL, ("http", "https", "ssl", "tcp"), default=""
     )
+
+
+def _ip_address_type(annotations: Mapping[str, str]) -> str | None:
+    """`ipv4` or `dualstack`, as the AWS Load Balancer Controller reads it (its third value,
+    `dualstack-without-public-ipv4`, is an ALB's only: AWS refuses it on an NLB)."""
+    if IP_ADDRESS_TYPE not in annotations:
+        return None
+    return ann.get_choice(annotations, IP_ADDRESS_TYPE, ("ipv4", "dualstack"), default="")
 
 
 def options_of(spec: LoadBalancerSpec[Any]) -> AwsOptions:

@@ -16,7 +16,7 @@ from typing import Any
 from lbcontroller.provider import LoadBalancerStatus, OwnedLoadBalancer, PlannedChange
 from lbcontroller.spec import Backend, LoadBalancerRef, LoadBalancerSpec
 from lbcontroller.steps import Journal
-from providers.aws import converge, targets, teardown
+from providers.aws import converge, families, targets, teardown
 from providers.aws.api import Clients
 from providers.aws.context import Context
 from providers.aws.desired import desired_for
@@ -73,9 +73,16 @@ class AwsLoadBalancers:
         self.validate(spec)
         subnets = self._ctx.subnets.resolve(options_of(spec))
         check_eips(options_of(spec), subnets)
-        d = desired_for(spec, subnets=subnets)
+        d = desired_for(spec, subnets=subnets, ip_address_type=self._address_type(spec, subnets))
         flow = converge.ensure_nlb if d.kind == "nlb" else converge.ensure_classic
         return flow(self._ctx, d, targets.instances(spec.backends), verify=verify, journal=journal)
+
+    def _address_type(self, spec: LoadBalancerSpec[Any], subnets: tuple[str, ...]) -> str:
+        """An NLB's `ipv4` or `dualstack`; the subnets are read only for a dualstack one."""
+        want = families.wanted(spec)
+        if options_of(spec).kind != "nlb" or want.value == families.V4:
+            return families.V4
+        return families.settle(want, self._ctx.subnets.without_ipv6(subnets))
 
     def update_backends(
         self, spec: LoadBalancerSpec[Any], *, previous: Sequence[Backend] | None = None

@@ -4,8 +4,10 @@ group, and a classic ELB's own group.
 Where it sits: `converge` asks `steps` for the writes that make a group's rules ours as
 wanted, under `LOCK`; `teardown` asks `revoke_ours` and `delete_own`. What is wanted (pure):
 - NLB (instance targets keep the client's address): each NodePort is opened on the nodes'
-  group to the Service's source ranges; the health-check port to the VPC's CIDRs, where the
-  NLB's own probes come from.
+  group to the Service's source ranges (IPv6 ones as `CidrIpv6` rules); the health-check port
+  to the VPC's CIDRs, where the NLB's own probes come from. On a dualstack NLB whose Service
+  lets IPv6 clients in, the NodePorts are also opened to the VPC's CIDRs: AWS translates IPv6
+  clients to IPv4 from the NLB's own addresses for its IPv4 targets (`families`).
 - classic ELB (it proxies): the ELB's own group (created before the ELB unless the Service
   names its own groups) opens the listener ports to the source ranges; the nodes' group opens
   the NodePorts and the health-check port to the ELB's group only.
@@ -86,13 +88,21 @@ def _health_ports(d: Desired) -> set[int]:
     return {int(d.health.port)}
 
 
+def _translated(d: Desired, vpc_cidrs: tuple[str, ...]) -> tuple[str, ...]:
+    """Where IPv6 clients of a dualstack NLB come from as the nodes see them: AWS translates
+    them to IPv4 for the instance targets, from the NLB's private addresses in the VPC (so
+    the VPC's CIDRs, when the Service lets IPv6 clients in)."""
+    ipv6 = any(":" in cidr for cidr in d.source_ranges)
+    return vpc_cidrs if d.ip_address_type == "dualstack" and ipv6 else ()
+
+
 def nlb_rules(d: Desired, vpc_cidrs: tuple[str, ...]) -> tuple[frozenset[Rule], frozenset[Rule]]:
     """(this Service's rules, the cluster's shared rules) on the nodes' group."""
     own = {
         Rule(protocol, group.node_port, cidr)
         for group in d.groups
         for protocol in _protocols(group.protocol)
-        for cidr in d.source_ranges
+        for cidr in (*d.source_ranges, *_translated(d, vpc_cidrs))
     }
     health = {Rule("tcp", port, cidr) for port in _health_ports(d) for cidr in vpc_cidrs}
     shared = {rule for rule in health if rule.port == KUBE_PROXY_HEALTH_PORT}

@@ -2,8 +2,10 @@
 configured ones, else the ones cloud-provider-aws would discover.
 
 Where it sits: the provider resolves a Service's subnets (`Subnets.resolve`) after `validate`
-and before the desired state is computed. Ids cost no call; names and discovery are read, then
-kept for `CACHE_SECONDS` (a steady-state ensure reads nothing more).
+and before the desired state is computed; for a dualstack NLB it also asks which of them have
+no IPv6 CIDR block (`Subnets.without_ipv6`, see `families`). Ids cost no call; names,
+discovery and IPv6 blocks are read, then kept for `CACHE_SECONDS` (a steady-state ensure reads
+nothing more).
 Names are `Name` tags, each of which must name exactly one subnet (in the provider's VPC when
 its `vpcId` is set), as upstream resolves them.
 Discovery follows upstream's `findELBSubnets` (`pick`, pure): the candidates are the VPC's
@@ -90,6 +92,22 @@ def pick(
     return tuple(str(best[zone]["SubnetId"]) for zone in regular)
 
 
+GONE = frozenset({"disassociating", "disassociated", "failing", "failed"})
+
+
+def has_ipv6(subnet: Mapping[str, Any]) -> bool:
+    """Whether the subnet holds an IPv6 CIDR block that is not going away.
+
+    Read as "not gone" rather than "associated": moto 5.2.5 reports a subnet block's state as
+    the text of a dict (`"{'State': 'associated'}"`) where AWS (and LocalStack) say `associated`.
+    """
+    blocks = subnet.get("Ipv6CidrBlockAssociationSet", [])
+    return any(
+        b.get("Ipv6CidrBlock") and b.get("Ipv6CidrBlockState", {}).get("State") not in GONE
+        for b in blocks
+    )
+
+
 class Subnets:
     """Resolves a Service's subnets (see the module), caching what it had to read."""
 
@@ -119,6 +137,16 @@ class Subnets:
         if self._configured:
             return self._configured
         return self._cached(options.internal, lambda: self._discover(internal=options.internal))
+
+    def without_ipv6(self, subnets: tuple[str, ...]) -> tuple[str, ...]:
+        """Those of `subnets` with no IPv6 CIDR block (read once, then cached like names)."""
+        return self._cached(("ipv6", subnets), lambda: self._ipv6_less(subnets))
+
+    def _ipv6_less(self, subnets: tuple[str, ...]) -> tuple[str, ...]:
+        api = self._api
+        found = api.collect(api.ec2.describe_subnets, "Subnets", SubnetIds=list(subnets))
+        having = {str(s["SubnetId"]) for s in found if has_ipv6(s)}
+        return tuple(s for s in subnets if s not in having)
 
     def _cached(self, key: object, read: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
         now = self._clock()

@@ -2,7 +2,8 @@
 
 `spec.sessionAffinity: ClientIP` is refused as cloud-provider-aws refuses it ("unsupported
 load balancer affinity"); a Service with no subnets annotated or configured is not refused
-here: its subnets are discovered (`subnets`), and refused then if none is found.
+here: its subnets are discovered (`subnets`), and refused then if none is found. IP families
+are checked by `families.check`.
 
 Where it sits: the reconciler calls the provider's `validate(spec)` after `build_spec` and
 before `ensure`; a refusal becomes a Warning Event and nothing is created.
@@ -14,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from lbcontroller.errors import InvalidAnnotation, PermanentError, Unsupported
-from lbcontroller.spec import IPV4, Listener, LoadBalancerSpec, check_families
+from lbcontroller.spec import Listener, LoadBalancerSpec
+from providers.aws import families
 from providers.aws.desired import health_of
 from providers.aws.options import EIP_ALLOCATIONS, TYPE, AwsOptions, options_of
 
@@ -45,7 +47,7 @@ def validate(spec: LoadBalancerSpec[Any], *, default_subnets: Sequence[str]) -> 
             f"spec.loadBalancerIP is not supported on AWS; use {EIP_ALLOCATIONS}",
             field="spec.loadBalancerIP",
         )
-    check_families(spec, IPV4, "lbcontroller's AWS load balancers are IPv4 only")
+    families.check(spec)
 
 
 def check_eips(options: AwsOptions, subnets: Sequence[str]) -> None:

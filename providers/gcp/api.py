@@ -14,6 +14,7 @@ Service's doing.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from google.cloud import compute_v1
 
 from lbcontroller.cloudcall import CloudCaller, Outcome
 from lbcontroller.errors import PermanentError, RetryAfter
-from providers.gcp.context import Clients, Collection, last
+from providers.gcp.context import Clients, Collection, last, path
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -123,6 +124,16 @@ class Api:
             )
         except exceptions.NotFound:
             return None
+
+    def linked(self, kind: Collection[R], link: str) -> R | None:
+        """The resource a full or partial link names (its own project and region or zone,
+        e.g. a shared VPC's subnetwork), or None when it does not exist."""
+        parts = path(link).split("/")
+        scope = {"project": parts[1]}
+        if len(parts) == 6:
+            scope[parts[2][:-1]] = parts[3]  # regions/r -> region, zones/z -> zone
+        located = dataclasses.replace(kind, scope=scope)
+        return self.get(located, parts[-1])
 
     def listed(self, kind: Collection[R], query: str) -> list[R]:
         """Every resource matching the Compute list `query` (all pages)."""

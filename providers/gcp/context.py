@@ -122,6 +122,7 @@ class Clients:
     health_checks: compute_v1.RegionHealthChecksClient
     instance_groups: compute_v1.InstanceGroupsClient
     firewalls: compute_v1.FirewallsClient
+    subnetworks: compute_v1.SubnetworksClient  # read only: has the subnetwork IPv6?
     # what cloud-provider-gcp made and lbcontroller only reads and deletes
     target_pools: compute_v1.TargetPoolsClient
     global_health_checks: compute_v1.HealthChecksClient
@@ -155,6 +156,7 @@ def make_clients(config: GcpProvider) -> Clients:
         health_checks=compute_v1.RegionHealthChecksClient(**options),
         instance_groups=compute_v1.InstanceGroupsClient(**options),
         firewalls=compute_v1.FirewallsClient(**options),
+        subnetworks=compute_v1.SubnetworksClient(**options),
         target_pools=pools,
         global_health_checks=compute_v1.HealthChecksClient(**options),
         http_health_checks=HttpHealthChecksClient(pools.transport),
@@ -189,6 +191,7 @@ class Context:
     forwarding_rules: Collection[compute_v1.ForwardingRule]
     addresses: Collection[compute_v1.Address]
     firewalls: Collection[compute_v1.Firewall]
+    subnetworks: Collection[compute_v1.Subnetwork]
     target_pools: Collection[compute_v1.TargetPool]
     global_health_checks: Collection[compute_v1.HealthCheck]
     http_health_checks: Collection[Legacy]
@@ -214,6 +217,7 @@ class Context:
             ),
             addresses=Collection("addresses", c.addresses, "address", region),
             firewalls=Collection("firewalls", c.firewalls, "firewall", project),
+            subnetworks=Collection("subnetworks", c.subnetworks, "subnetwork", region),
             target_pools=Collection("targetPools", c.target_pools, "target_pool", region),
             global_health_checks=Collection(
                 "healthChecks", c.global_health_checks, "health_check", project

@@ -4,8 +4,9 @@ Where it sits: the provider's verbs call `converge` (full) or `refresh_backends`
 only) with a `Journal` that applies the steps or only lists them. Everything is read first
 (and checked to be ours) so a conflict stops the run before any write; then, in dependency
 order: the shared groups (read and changed under one lock), health check, stale forwarding
-rules out, backend service, groups of zones left with no node, address, forwarding rules in,
-firewalls.
+rules out, backend service, groups of zones left with no node, addresses (IPv4, IPv6), forwarding
+rules in, firewalls. A family the Service gains or loses (`ipFamilyPolicy` changed) adds or
+removes only that family's rules, address and firewalls: the other family's stay as they are.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from providers.gcp import (
     address,
     adoption,
     backend_service,
+    families,
     firewalls,
     forwarding_rules,
     health_check,
     instance_groups,
 )
 from providers.gcp.context import Context
-from providers.gcp.desired import Desired
+from providers.gcp.desired import IPV6, Desired
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,32 +62,39 @@ def _members(
     return found
 
 
-def converge(ctx: Context, d: Desired, *, journal: Journal) -> str:
-    """Converge (or plan) the whole load balancer; the IP its rules use.
+def converge(ctx: Context, d: Desired, *, journal: Journal) -> dict[str, str]:
+    """Converge (or plan) the whole load balancer; the IP of each family served, in order.
 
     A load balancer cloud-provider-gcp made for the Service is taken over (`adoption`): its
     IP reserved as ours, its rule swapped for ours, then the rest of it removed. It is looked
     for (one read) only while the Service has no rule of ours.
     """
     now = read(ctx, d)
+    d = families.settle(ctx, d)  # may refuse IPv6 the subnetwork lacks: before writes
+    d = address.named(d, now.addresses)  # may refuse the user's addresses: before writes
     up = None if now.rules else adoption.find(ctx, d)  # ours exist: taken over, or never theirs
     d = adoption.keeping(d, up)
-    choice = address.choose(d, now.addresses)  # may refuse the user's address: before writes
+    choices = {"IPv4": address.choose(d, now.addresses), IPV6: address.choose6(d, now.addresses)}
     found = _members(ctx, d, now.backend, journal)  # a foreign group stops it: before writes
     journal.do(health_check.steps(ctx, d, current=now.health))
-    keep = forwarding_rules.kept(d, now.rules, ip=choice.ip or address.NEW)
+    guess = {family: choice.ip or address.NEW for family, choice in choices.items()}
+    keep = forwarding_rules.kept(d, now.rules, ips=guess)
     journal.do(forwarding_rules.teardown(ctx, now.rules, keep=keep))
     journal.do(backend_service.steps(ctx, d, current=now.backend))
     journal.do(instance_groups.retired(ctx, d, found=found))
-    journal.do(address.steps(ctx, d, choice=choice))
-    ip = address.resolved(ctx, d, choice=choice, applied=journal.apply)
+    ips: dict[str, str] = {}
+    for family, choice in choices.items():
+        journal.do(address.steps(ctx, d, choice=choice))
+        ip = address.resolved(ctx, choice=choice, applied=journal.apply)
+        if ip is not None:
+            ips[family] = ip
     if up is not None:
         journal.do([adoption.swap(ctx, d, up)])
-    journal.do(forwarding_rules.creation(ctx, d, keep=keep, ip=ip))
-    journal.do(firewalls.steps(ctx, d, found=now.firewalls, ip=ip))
+    journal.do(forwarding_rules.creation(ctx, d, keep=keep, ips=ips))
+    journal.do(firewalls.steps(ctx, d, found=now.firewalls, ips=ips))
     if up is not None:
         journal.do(adoption.leftovers(ctx, up.names, d.mark.service or "", address=False))
-    return ip
+    return {family: ips[family] for family in d.families}
 
 
 def refresh_backends(ctx: Context, d: Desired, *, journal: Journal) -> None:

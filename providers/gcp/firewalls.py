@@ -1,10 +1,13 @@
-"""The two firewall rules: the Service's ports from its source ranges, and the health-check
-port from Google's probers, both only towards the load balancer's IP.
+"""The two firewall rules of each IP family: the Service's ports from its source ranges of
+that family, and the health-check port from Google's probers of that family, both only towards
+the load balancer's address of that family (an IPv6 one is a /96). IPv6 rules are separate
+rules named `<lb>-ipv6` and `<lb>-hc-ipv6`, as GKE's L4 controllers make them.
 
 Where it sits: the last thing `ensure` converges, once the IP is settled. A passthrough load
 balancer delivers packets to the nodes unchanged (destination: its IP and the Service port,
 which kube-proxy serves), so the rules open the Service ports, not the NodePorts, and name
-the IP as their destination instead of tagging nodes. A change is a patch.
+the IP as their destination instead of tagging nodes. A change is a patch; the rules of a
+family the Service no longer has are deleted.
 """
 
 from __future__ import annotations
@@ -15,16 +18,16 @@ from google.cloud import compute_v1
 
 from lbcontroller.steps import Step, differences
 from providers.gcp.context import Context, path
-from providers.gcp.desired import Desired, Names
+from providers.gcp.desired import IPV6, Desired, Names, ranges_of
 from providers.gcp.ownership import Mark
-from providers.gcp.steps import create, modify
+from providers.gcp.steps import create, delete, modify
 
 KIND = "firewall"
 
 
-def names_of(names: Names) -> tuple[str, str]:
-    """The Service firewall and the health-check firewall."""
-    return names.lb, names.health_firewall
+def names_of(names: Names) -> tuple[str, ...]:
+    """The Service and health-check firewalls, IPv4 then IPv6."""
+    return names.lb, names.health_firewall, names.ipv6, names.health_firewall6
 
 
 def read(ctx: Context, names: Names, *, mark: Mark) -> dict[str, compute_v1.Firewall]:
@@ -33,7 +36,7 @@ def read(ctx: Context, names: Names, *, mark: Mark) -> dict[str, compute_v1.Fire
 
 
 def _rule(
-    d: Desired, name: str, sources: tuple[str, ...], ports: Mapping[str, tuple[str, ...]], ip: str
+    d: Desired, name: str, sources: tuple[str, ...], ports: Mapping[str, tuple[str, ...]], to: str
 ) -> compute_v1.Firewall:
     return compute_v1.Firewall(
         name=name,
@@ -41,7 +44,7 @@ def _rule(
         network=d.where.network,
         direction="INGRESS",
         source_ranges=list(sources),
-        destination_ranges=[f"{ip}/32"],
+        destination_ranges=[to],
         allowed=[
             compute_v1.Allowed(I_p_protocol=proto.lower(), ports=list(found))
             for proto, found in ports.items()
@@ -49,13 +52,19 @@ def _rule(
     )
 
 
-def wanted(d: Desired, *, ip: str) -> list[compute_v1.Firewall]:
-    """The Service firewall and the health-check firewall, towards `ip`."""
+def wanted(d: Desired, *, ips: Mapping[str, str]) -> list[compute_v1.Firewall]:
+    """The Service and health-check firewalls of each family served, towards its IP."""
     health = {"TCP": (str(d.health.port),)}
-    return [
-        _rule(d, d.names.lb, d.source_ranges, d.ports, ip),
-        _rule(d, d.names.health_firewall, d.prober_ranges, health, ip),
-    ]
+    out = []
+    for family, ip in ips.items():
+        v6 = family == IPV6
+        to = f"{ip}/96" if v6 else f"{ip}/32"
+        service, probes = (d.names.ipv6, d.names.health_firewall6) if v6 else names_of(d.names)[:2]
+        out += [
+            _rule(d, service, ranges_of(d.source_ranges, family), d.ports, to),
+            _rule(d, probes, d.prober_ranges(family), health, to),
+        ]
+    return out
 
 
 def _view(rule: compute_v1.Firewall) -> dict[str, object]:
@@ -68,11 +77,17 @@ def _view(rule: compute_v1.Firewall) -> dict[str, object]:
 
 
 def steps(
-    ctx: Context, d: Desired, *, found: dict[str, compute_v1.Firewall], ip: str
+    ctx: Context, d: Desired, *, found: dict[str, compute_v1.Firewall], ips: Mapping[str, str]
 ) -> list[Step]:
-    """Create the missing rules and patch the ones that differ."""
-    out = []
-    for want in wanted(d, ip=ip):
+    """Create the missing rules, patch the ones that differ, delete those of a family gone."""
+    want_all = wanted(d, ips=ips)
+    names = {want.name for want in want_all}
+    out = [
+        delete(ctx.api, ctx.firewalls, name, label=KIND, detail="its IP family is gone")
+        for name in sorted(found)
+        if name not in names
+    ]
+    for want in want_all:
         current = found.get(want.name)
         if current is None:
             out.append(create(ctx.api, ctx.firewalls, want, label=KIND))

@@ -20,6 +20,7 @@ from lbcontroller.spec import LoadBalancerSpec
 TYPE = "networking.gke.io/load-balancer-type"
 LEGACY_TYPE = "cloud.google.com/load-balancer-type"
 SUBNET = "networking.gke.io/internal-load-balancer-subnet"
+EXTERNAL_SUBNET = "networking.gke.io/load-balancer-subnet"  # external: the IPv6 range's
 ADDRESSES = "networking.gke.io/load-balancer-ip-addresses"
 GLOBAL_ACCESS = "networking.gke.io/internal-load-balancer-allow-global-access"
 NETWORK_TIER = "cloud.google.com/network-tier"
@@ -40,7 +41,10 @@ class GcpOptions:
 
     internal: bool = False
     subnet: str | None = None  # a subnetwork name in the provider's region (internal only)
-    address: str | None = None  # the name of a reserved regional address, never released
+    external_subnet: str | None = None  # external only: where the IPv6 front end's /96 is from
+    # names of reserved regional addresses, at most one a family (read to know which), never
+    # released
+    addresses: tuple[str, ...] = ()
     global_access: bool = False  # internal only
     tier: str = "PREMIUM"  # external only: the network tier of the rule and address
     # Per-Service node selection is impossible with instance-group backends: a VM may be in
@@ -58,7 +62,8 @@ def parse_options(annotations: Mapping[str, str]) -> GcpOptions:
     options = GcpOptions(
         internal=internal,
         subnet=_name(annotations, SUBNET),
-        address=_address(annotations),
+        external_subnet=_name(annotations, EXTERNAL_SUBNET),
+        addresses=_addresses(annotations),
         global_access=ann.get_bool(annotations, GLOBAL_ACCESS),
         tier=ann.get_choice(annotations, NETWORK_TIER, TIERS, default="Premium").upper(),
     )
@@ -69,6 +74,10 @@ def parse_options(annotations: Mapping[str, str]) -> GcpOptions:
     for key in (SUBNET, GLOBAL_ACCESS):
         if key in annotations and not internal:
             raise InvalidAnnotation(key, annotations[key], f"needs {TYPE}: Internal")
+    if EXTERNAL_SUBNET in annotations and internal:
+        raise InvalidAnnotation(
+            EXTERNAL_SUBNET, annotations[EXTERNAL_SUBNET], f"an internal one takes {SUBNET}"
+        )
     return options
 
 
@@ -98,13 +107,13 @@ def _checked(key: str, raw: str, name: str) -> str:
     return name
 
 
-def _address(annotations: Mapping[str, str]) -> str | None:
+def _addresses(annotations: Mapping[str, str]) -> tuple[str, ...]:
     names = ann.get_list(annotations, ADDRESSES)
-    if len(names) > 1:
+    if len(names) > 2 or len(set(names)) != len(names):
         raise InvalidAnnotation(
-            ADDRESSES, annotations[ADDRESSES], "one IPv4 address name only (no IPv6 here)"
+            ADDRESSES, annotations[ADDRESSES], "at most two names: an IPv4 and an IPv6 address"
         )
-    return _checked(ADDRESSES, annotations[ADDRESSES], names[0]) if names else None
+    return tuple(_checked(ADDRESSES, annotations[ADDRESSES], name) for name in names)
 
 
 def options_of(spec: LoadBalancerSpec[Any]) -> GcpOptions:

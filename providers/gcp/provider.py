@@ -44,12 +44,14 @@ class GcpLoadBalancers:
     def ensure(self, spec: LoadBalancerSpec[Any], *, verify: bool = False) -> LoadBalancerStatus:
         """Create or converge the Service's load balancer, backends included.
 
-        Every part is always read and compared (five reads plus one per zone when converged),
-        so `verify` (the periodic drift resync) changes nothing here.
+        Every part is always read and compared (five reads, six with IPv6, plus one per zone
+        when converged), so `verify` (the periodic drift resync) changes nothing here. The
+        status has one ingress entry per family served, in the Service's `ipFamilies` order.
         """
         self.validate(spec)
-        ip = converge.converge(self.ctx, desired(spec, self.ctx.where), journal=Journal(apply=True))
-        return LoadBalancerStatus(ingress=(Ingress(ip=ip),))
+        d = desired(spec, self.ctx.where)
+        ips = converge.converge(self.ctx, d, journal=Journal(apply=True))
+        return LoadBalancerStatus(ingress=tuple(Ingress(ip=ip) for ip in ips.values()))
 
     def update_backends(
         self, spec: LoadBalancerSpec[Any], *, previous: Sequence[Backend] | None = None

@@ -84,7 +84,7 @@ def steps(ctx: Context, ref: LoadBalancerRef) -> list[Step]:
     out += _single(ctx, ctx.health_checks, names.lb, mark, health_check.KIND)
     out += [instance_groups.retirement(ctx, zone=zone, group=names.group) for zone in sorted(zones)]
     out += _named(ctx, ctx.firewalls, firewalls.names_of(names), mark, firewalls.KIND)
-    out += _single(ctx, ctx.addresses, names.lb, mark, address.KIND)
+    out += _named(ctx, ctx.addresses, (names.lb, names.ipv6), mark, address.KIND)
     return out + _upstream(ctx, ref, rules.get(theirs.lb) if theirs else None, ours)
 
 

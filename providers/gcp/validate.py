@@ -10,8 +10,8 @@ import ipaddress
 from typing import Any
 
 from lbcontroller.errors import PermanentError, Unsupported
-from lbcontroller.spec import IPV4, LoadBalancerSpec, check_families
-from providers.gcp.desired import PROTOCOLS, ipv4_ranges
+from lbcontroller.spec import REQUIRE, LoadBalancerSpec
+from providers.gcp.desired import PROTOCOLS, families, hindrance, ranges_of
 from providers.gcp.options import ADDRESSES, options_of
 
 HEALTH_PROTOCOLS = ("HTTP", "TCP")
@@ -27,29 +27,36 @@ def validate(spec: LoadBalancerSpec[Any]) -> None:
                 "load balancers carry TCP and UDP here",
                 field="spec.ports",
             )
-    check_families(spec, IPV4, "lbcontroller's GCP forwarding rules are IPv4 only")
     if spec.health_check.protocol not in HEALTH_PROTOCOLS:
         raise Unsupported(f"a {spec.health_check.protocol} health check is not supported")
-    ranges = ipv4_ranges(spec.source_ranges)
-    if not ranges:
-        raise Unsupported(
-            "loadBalancerSourceRanges has no IPv4 range (the load balancer is IPv4 only)",
-            field="spec.loadBalancerSourceRanges",
-        )
-    if len(ranges) > MAX_SOURCE_RANGES:
-        raise Unsupported(
-            f"loadBalancerSourceRanges has {len(ranges)} ranges; a GCP firewall rule holds at "
-            f"most {MAX_SOURCE_RANGES}",
-            field="spec.loadBalancerSourceRanges",
-        )
+    _check_families(spec)
     _check_ip(spec)
+
+
+def _check_families(spec: LoadBalancerSpec[Any]) -> None:
+    """The families the Service must have can be served (`hindrance`), and each one's source
+    ranges fit a firewall rule."""
+    served = families(spec)
+    for family in spec.ip_families:
+        found = hindrance(spec, family)
+        if found and (not served or spec.ip_family_policy == REQUIRE):
+            why, field = found
+            raise Unsupported(f"{family} ({spec.ip_family_policy}): {why}", field=field)
+    for family in served:
+        count = len(ranges_of(spec.source_ranges, family))
+        if count > MAX_SOURCE_RANGES:
+            raise Unsupported(
+                f"loadBalancerSourceRanges has {count} {family} ranges; a GCP firewall rule "
+                f"holds at most {MAX_SOURCE_RANGES}",
+                field="spec.loadBalancerSourceRanges",
+            )
 
 
 def _check_ip(spec: LoadBalancerSpec[Any]) -> None:
     ip = spec.requested_ip
     if ip is None:
         return
-    if options_of(spec).address is not None:
+    if options_of(spec).addresses:
         raise PermanentError(
             f"set either spec.loadBalancerIP or the annotation {ADDRESSES}, not both",
             field="spec.loadBalancerIP",
@@ -61,5 +68,7 @@ def _check_ip(spec: LoadBalancerSpec[Any]) -> None:
         version = 0
     if version != 4:
         raise PermanentError(
-            f"spec.loadBalancerIP {ip!r} is not an IPv4 address", field="spec.loadBalancerIP"
+            f"spec.loadBalancerIP {ip!r} is not an IPv4 address (name a reserved IPv6 address "
+            f"in {ADDRESSES})",
+            field="spec.loadBalancerIP",
         )

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 from lbcontroller.kube import KubeClient
 from lbcontroller.naming import lb_name
-from providers.aws.options import HC_INTERVAL
+from lbcontroller.spec import LoadBalancerRef
+from providers.aws.options import HC_INTERVAL, TYPE
 from providers.aws.provider import AwsLoadBalancers
+from providers.aws.security_groups import marker
 from tests.support.calls import BotoCalls
 from tests.support.harness import CLUSTER, make_controller, running, wait_for
 from tests.support.objects import (
@@ -31,7 +34,7 @@ from tests.support.stage import lb_class
 
 from .conftest import World, provider_for
 from .test_resilience import Throttler
-from .views import lb_arn, listeners, target_groups, targets
+from .views import add_ipv6, lb_arn, listeners, rules, target_groups, targets
 
 pytestmark = pytest.mark.integration
 PORTS = [
@@ -51,7 +54,7 @@ class Stage(BaseStage[AwsLoadBalancers, BotoCalls]):
     def lb(self, name: str) -> str:
         return lb_name(CLUSTER, self.namespace, name)
 
-    def create(self, name: str, *, annotations: dict[str, str] | None = None) -> None:
+    def create(self, name: str, *, annotations: dict[str, str] | None = None, **spec: Any) -> None:
         create_service(
             self.kube,
             self.namespace,
@@ -59,7 +62,22 @@ class Stage(BaseStage[AwsLoadBalancers, BotoCalls]):
             lb_class=self.lb_class,
             ports=PORTS,
             annotations=annotations,
+            **spec,
         )
+
+    def warning(self, name: str) -> str:
+        """The first Warning Event of the Service (waited for)."""
+        found = wait_for(
+            lambda: [
+                e for e in events_for(self.kube, self.namespace, name) if e["type"] == "Warning"
+            ],
+            what="a Warning Event",
+        )
+        return str(found[0]["message"])
+
+    def own_rules(self, name: str) -> set[tuple[str, int, str]]:
+        """The Service's own rules on the nodes' group."""
+        return rules(self.world, marker(lb_ref(self.namespace, name, self.lb(name))))
 
     def hostname(self, name: str) -> str:
         def ready() -> str | None:
@@ -250,3 +268,112 @@ def test_every_service_converges_with_a_third_of_elb_calls_throttled(stage: Stag
     groups = stage.world.elbv2.describe_target_groups()["TargetGroups"]
     assert len(groups) == 2 * len(names)
     assert len({g["TargetGroupName"] for g in groups}) == len(groups)
+
+
+def lb_ref(namespace: str, name: str, lb: str) -> LoadBalancerRef:
+    """The ref a rule marker is made from."""
+    return LoadBalancerRef(cluster=CLUSTER, namespace=namespace, service=name, name=lb)
+
+
+def _ip_address_type(stage: Stage, name: str) -> str:
+    found = stage.world.elbv2.describe_load_balancers(Names=[stage.lb(name)])["LoadBalancers"]
+    return str(found[0]["IpAddressType"])
+
+
+@pytest.mark.parametrize(
+    ("spec", "families"),
+    [
+        pytest.param({"ipFamilyPolicy": "RequireDualStack"}, ["IPv4", "IPv6"], id="require"),
+        pytest.param({"ipFamilies": ["IPv6"]}, ["IPv6"], id="ipv6-only"),
+    ],
+)
+def test_an_ipv6_service_gets_a_dualstack_nlb_and_leaves_nothing(
+    stage: Stage, spec: dict[str, Any], families: list[str]
+) -> None:
+    """AWS has no IPv6-only NLB: an IPv6-only Service is served by a dualstack one too."""
+    add_ipv6(stage.world)
+    stage.create("web", **spec)
+    hostname = stage.hostname("web")
+    assert _ip_address_type(stage, "web") == "dualstack"
+    svc = get_service(stage.kube, stage.namespace, "web")
+    assert svc is not None and list(svc.ip_families) == families
+    assert [(i.hostname, i.ip) for i in svc.ingress] == [(hostname, None)]  # one name, both
+    groups = target_groups(stage.world, stage.lb("web"))
+    assert {g["IpAddressType"] for g in groups.values()} == {"ipv4"}  # instance targets
+    node_ports = {g["Port"] for g in groups.values()}
+    own = stage.own_rules("web")
+    for port in node_ports:  # IPv6 clients (::/0), and as the nodes see them after translation
+        assert {("tcp", port, "::/0"), ("tcp", port, "0.0.0.0/0")} <= own
+        assert ("tcp", port, "10.0.0.0/16") in own
+    stage.settle()
+
+    delete_service(stage.kube, stage.namespace, "web")
+    wait_for(lambda: get_service(stage.kube, stage.namespace, "web") is None, what="the delete")
+    assert stage.world.elbv2.describe_load_balancers()["LoadBalancers"] == []
+    assert stage.world.elbv2.describe_target_groups()["TargetGroups"] == []
+    assert stage.own_rules("web") == set()
+
+
+def test_single_stack_to_prefer_dual_stack_and_back_converges_in_place(stage: Stage) -> None:
+    add_ipv6(stage.world)
+    stage.create("web")
+    stage.hostname("web")
+    stage.settle()
+    arn = lb_arn(stage.world, stage.lb("web"))
+    assert _ip_address_type(stage, "web") == "ipv4"
+    assert not [r for r in stage.own_rules("web") if ":" in r[2]]
+    stage.calls.start()
+    patch_service(
+        stage.kube, stage.namespace, "web", {"spec": {"ipFamilyPolicy": "PreferDualStack"}}
+    )
+    wait_for(lambda: "elbv2.AddTags" in stage.calls.writes(), what="the converge to finish")
+    stage.settle()
+    assert "elbv2.SetIpAddressType" in stage.calls.writes()
+    assert "elbv2.CreateLoadBalancer" not in stage.calls.writes()
+    assert lb_arn(stage.world, stage.lb("web")) == arn
+    assert _ip_address_type(stage, "web") == "dualstack"
+    assert [r for r in stage.own_rules("web") if ":" in r[2]]  # ::/0 on each NodePort
+
+    stage.calls.start()
+    back = {"spec": {"ipFamilyPolicy": "SingleStack", "ipFamilies": ["IPv4"]}}
+    patch_service(stage.kube, stage.namespace, "web", back)
+    wait_for(lambda: "elbv2.AddTags" in stage.calls.writes(), what="the converge to finish")
+    stage.settle()
+    assert lb_arn(stage.world, stage.lb("web")) == arn
+    assert _ip_address_type(stage, "web") == "ipv4"
+    assert not [r for r in stage.own_rules("web") if ":" in r[2] or r[2] == "10.0.0.0/16"]
+
+
+def test_dual_stack_in_subnets_without_ipv6_is_a_warning_naming_them(stage: Stage) -> None:
+    stage.create("web", ipFamilyPolicy="RequireDualStack")
+    message = stage.warning("web")
+    assert all(subnet in message for subnet in stage.world.subnets)
+    assert "IPv6 CIDR block" in message
+    assert stage.world.elbv2.describe_load_balancers()["LoadBalancers"] == []
+    assert stage.calls.writes() == {}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param({"ipFamilyPolicy": "RequireDualStack"}, id="require"),
+        pytest.param({"ipFamilyPolicy": "SingleStack", "ipFamilies": ["IPv6"]}, id="ipv6-only"),
+    ],
+)
+def test_a_classic_elb_refuses_ipv6_and_makes_nothing(stage: Stage, spec: dict[str, Any]) -> None:
+    add_ipv6(stage.world)
+    stage.create("old", annotations={TYPE: "classic"}, **spec)
+    assert "classic ELB has no IPv6" in stage.warning("old")
+    assert stage.world.elb.describe_load_balancers()["LoadBalancerDescriptions"] == []
+    assert stage.calls.writes() == {}
+
+
+def test_prefer_dual_stack_in_subnets_without_ipv6_is_served_over_ipv4(stage: Stage) -> None:
+    stage.create("web", ipFamilyPolicy="PreferDualStack")
+    stage.hostname("web")
+    stage.settle()
+    svc = get_service(stage.kube, stage.namespace, "web")
+    assert svc is not None and list(svc.ip_families) == ["IPv4", "IPv6"]
+    assert _ip_address_type(stage, "web") == "ipv4"
+    events = events_for(stage.kube, stage.namespace, "web")
+    assert [e["message"] for e in events if e["type"] == "Warning"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from lbcontroller.model import Node
@@ -13,6 +14,16 @@ from .conftest import World
 def instance_ids(nodes: tuple[Node, ...]) -> set[str]:
     """The EC2 instance ids behind the nodes."""
     return {n.provider_id.rsplit("/", 1)[1] for n in nodes}
+
+
+def add_ipv6(world: World) -> None:
+    """Give the world's VPC an Amazon IPv6 block and each of its subnets a /64 of it."""
+    association = world.ec2.associate_vpc_cidr_block(
+        VpcId=world.vpc_id, AmazonProvidedIpv6CidrBlock=True
+    )
+    block = ipaddress.ip_network(association["Ipv6CidrBlockAssociation"]["Ipv6CidrBlock"])
+    for subnet, cidr in zip(world.subnets, block.subnets(new_prefix=64), strict=False):
+        world.ec2.associate_subnet_cidr_block(SubnetId=subnet, Ipv6CidrBlock=str(cidr))
 
 
 def lb_arn(world: World, name: str) -> str:
@@ -55,7 +66,9 @@ def rules(world: World, description: str, group: str | None = None) -> set[tuple
         (
             r["IpProtocol"],
             r["FromPort"],
-            r.get("CidrIpv4") or r.get("ReferencedGroupInfo", {}).get("GroupId", ""),
+            r.get("CidrIpv4")
+            or r.get("CidrIpv6")
+            or r.get("ReferencedGroupInfo", {}).get("GroupId", ""),
         )
         for r in found
         if {"Key": RULE_OWNER, "Value": description} in r.get("Tags", []) and not r["IsEgress"]

@@ -11,7 +11,7 @@ from google.cloud import compute_v1
 
 from lbcontroller.config import GcpProvider
 from lbcontroller.spec import SpecSettings, build_spec
-from providers.gcp.address import Choice, choose
+from providers.gcp.address import Choice, choose, named
 from providers.gcp.adoption import Upstream, keeping, why_not_kept
 from providers.gcp.context import Where
 from providers.gcp.desired import Desired, desired
@@ -33,8 +33,10 @@ def _spec(annotations: dict[str, str] | None = None, **raw: Any) -> Any:
 
 
 def _desired(annotations: dict[str, str] | None = None, *, uid: str = UID, **raw: Any) -> Desired:
+    """The desired state, the user's addresses found as IPv4 ones (`address.named`)."""
     spec = _spec(annotations, **raw)
-    return desired(dataclasses.replace(spec, ref=dataclasses.replace(spec.ref, uid=uid)), WHERE)
+    d = desired(dataclasses.replace(spec, ref=dataclasses.replace(spec.ref, uid=uid)), WHERE)
+    return named(d, [compute_v1.Address(name=name) for name in d.user_addresses])
 
 
 def _upstream(**fields: Any) -> Upstream:

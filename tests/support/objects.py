@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from lbcontroller.events import COMPONENT
 from lbcontroller.kube import JSON, KubeClient, NotFound
 from lbcontroller.model import Service, service_from_json
 
@@ -111,9 +112,15 @@ class Nodes:
 
 
 def events_for(kube: KubeClient, namespace: str, name: str) -> list[JSON]:
-    """Events whose involvedObject is Service `name`."""
+    """lbcontroller's Events on Service `name` (not the API server's own, such as the
+    ClusterIP repair loop's ClusterIPNotAllocated, which a busy API server may post on a new
+    Service)."""
     items, _ = kube.list(f"/api/v1/namespaces/{namespace}/events")
-    return [e for e in items if e["involvedObject"]["name"] == name]
+    return [
+        e
+        for e in items
+        if e["involvedObject"]["name"] == name and e.get("reportingComponent") == COMPONENT
+    ]
 
 
 def ingress_of(kube: KubeClient, namespace: str, name: str) -> str | None:

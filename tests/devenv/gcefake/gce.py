@@ -81,6 +81,7 @@ class Gce:
             "client_options": {"api_endpoint": url},
         }
         self.addresses = compute_v1.AddressesClient(**kw)
+        self.subnetworks = compute_v1.SubnetworksClient(**kw)
         self.forwarding_rules = compute_v1.ForwardingRulesClient(**kw)
         self.backend_services = compute_v1.RegionBackendServicesClient(**kw)
         self.health_checks = compute_v1.RegionHealthChecksClient(**kw)
