@@ -32,7 +32,7 @@ SERVICES = {  # the demo's Services: name -> (class, ports)
     "chat": ("lbcontroller.io/openstack", [("xmpp", 5222, "TCP"), ("stun", 3478, "UDP")]),
     "legacy": (UNSERVED, [("http", 80, "TCP")]),
 }
-DUAL_STACK = {"shop", "game"}  # Services asking for both IP families (spec.ipFamilyPolicy)
+DUAL_STACK = {"shop", "game", "chat"}  # Services asking for both IP families (ipFamilyPolicy)
 
 
 def controller_argv(python: str, config: Path, kubeconfig: str, *extra: str) -> list[str]:

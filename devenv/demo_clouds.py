@@ -223,19 +223,23 @@ class OpenStackSeed:
         return {}
 
     def holdings(self) -> str:
-        """Octavia load balancers and floating IPs of the demo cluster."""
+        """Octavia load balancers (with their VIPs) and floating IPs of the demo cluster."""
         conn = openstack.connect(cloud=os.environ["OS_CLOUD"])
         mark = f"lbcontroller.io/cluster={CLUSTER}"
         lbs = list(conn.load_balancer.load_balancers(tags=mark))
         listeners = sum(
             len(list(conn.load_balancer.listeners(loadbalancer_id=lb.id))) for lb in lbs
         )
+        vips = sum(1 + len(lb.additional_vips or ()) for lb in lbs)
         ips = [ip for ip in conn.network.ips() if (ip.description or "").startswith(mark)]
-        return f"{len(lbs)} load balancers, {listeners} listeners, {len(ips)} floating IPs"
+        return (
+            f"{len(lbs)} load balancers ({vips} VIPs), {listeners} listeners, "
+            f"{len(ips)} floating IPs"
+        )
 
     def empty(self) -> bool:
         """Whether no load balancer or floating IP of the demo is left."""
-        return self.holdings() == "0 load balancers, 0 listeners, 0 floating IPs"
+        return self.holdings() == "0 load balancers (0 VIPs), 0 listeners, 0 floating IPs"
 
 
 def seed_openstack() -> OpenStackSeed:
