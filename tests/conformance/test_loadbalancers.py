@@ -69,7 +69,8 @@ def _type_and_ports(case: Case, verdict: Verdict, ports: list[JSON]) -> None:
     address = case.address(name)
     svc = case.get(name) or {}
     assert node_port(svc) == first  # the NodePort survives the change to LoadBalancer
-    case.seen(name, lambda s: _port(s, svc) and s.address == address)
+    every = set(case.stage.nodes)
+    case.seen(name, lambda s: _port(s, svc) and s.address == address and s.members == every)
 
     svc = _new_node_port(case, name, svc)
     assert node_port(svc) != first
