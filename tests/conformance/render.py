@@ -26,8 +26,9 @@ Kubernetes states what it expects of a LoadBalancer implementation as its e2e te
 and runs each one on every cloud lbcontroller serves: AWS NLB and classic ELB (moto), GCP (the
 Compute fake in `devenv/`) and OpenStack (the real Octavia, Keystone and Neutron), through the
 real controller on the real API server. Two tests that upstream ran on GCE until it dropped its
-in-tree cloud providers are read at `{OLDER[:12]}`, and two rows name what the issue asked
-beyond the upstream names.
+in-tree cloud providers are read at `{OLDER[:12]}`. Two more rows cover what no upstream
+name carries: a requested static IP (a step of upstream's older TCP test, GCE only there) and
+TCP and UDP on one Service (mixed protocol).
 
 Upstream sends traffic through the load balancer; no stand-in carries packets, so each such
 step is replaced by the cloud state that would carry it: listeners and forwarding rules, the
@@ -39,8 +40,8 @@ the nodes behind it, and that nothing is left when the Service stops being a loa
 - **refused by design**: the cloud cannot do what the test asks; lbcontroller refuses the
   Service with a Warning Event naming the field, builds nothing, and the case asserts exactly
   that.
-- **not applicable**: nothing of a load balancer's is at stake on that cloud (the reason says
-  why); the case still asserts what lbcontroller does.
+- **not applicable**: what the test checks does not involve this cloud's load balancer (the
+  reason says why); the case still asserts what lbcontroller does.
 
 This page is generated from a test run: run
 `LBC_ENV=kube,moto,gcefake,openstack .venv/bin/python -m pytest tests/conformance`, then
