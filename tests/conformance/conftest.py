@@ -25,7 +25,6 @@ from lbcontroller.provider import Provider
 from tests.aws.conftest import make_world, provider_for
 from tests.conftest import aws_backend_url, endpoint, gce_url
 from tests.devenv.gcefake.gce import PROJECT, ZONES, Admin, Gce
-from tests.devenv.openstack_env.support import OPENSTACK_MARKS
 from tests.gcp.conftest import make_provider as gcp_provider
 from tests.openstack.conftest import make_provider as openstack_provider
 from tests.support.harness import make_controller, running
@@ -33,13 +32,10 @@ from tests.support.objects import Nodes
 
 from .case import Case, Stage
 from .clouds import Aws, Cloud, Gcp, OpenStack
-from .outcomes import Verdict, file_outcome
+from .outcomes import CLOUDS, Verdict, file_outcome
 from .upstream import NAMES
 
-CLOUDS = ("aws-nlb", "aws-classic", "gcp", "openstack")
 SELECTOR = "conformance.lbcontroller.io/stage"
-# openstacksdk's own deprecation warnings (as in tests/openstack)
-pytestmark = OPENSTACK_MARKS[1:]
 
 
 def _aws(devenv: EnvState, nodes: Nodes, cluster: str, *, classic: bool) -> tuple[Cloud, Provider]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from devenv.state import state_dir
 
+CLOUDS = ("aws-nlb", "aws-classic", "gcp", "openstack")  # the columns, in this order
 PASSES = "passes"
 NOT_APPLICABLE = "not applicable"
 REFUSED = "refused by design"

@@ -8,8 +8,8 @@ from __future__ import annotations
 import importlib
 import re
 
-from .outcomes import FAILS, NOT_APPLICABLE, PASSES, REFUSED
-from .render import CLOUDS, DOC, NOT_RUN
+from .outcomes import CLOUDS, FAILS, NOT_APPLICABLE, PASSES, REFUSED
+from .render import DOC, NOT_RUN
 from .upstream import NAMES, TESTS
 
 MODULES = ("tests.conformance.test_loadbalancers", "tests.conformance.test_esipp")
