@@ -20,7 +20,7 @@ from lbcontroller.spec import LoadBalancerRef
 from tests.support.harness import wait_for
 from tests.support.objects import events_for
 
-from .clouds import Cloud, Seen
+from .clouds import RACES, Cloud, Seen
 
 TCP = [{"name": "tcp", "port": 80, "protocol": "TCP", "targetPort": 80}]
 UDP = [{"name": "udp", "port": 80, "protocol": "UDP", "targetPort": 80}]
@@ -145,7 +145,10 @@ class Case:
         ref = self.ref(name)
 
         def look() -> Seen | None:
-            got = self.cloud.seen(ref)
+            try:
+                got = self.cloud.seen(ref)
+            except RACES:
+                return None  # read while the controller changed it: look again
             return got if got is not None and check(got) else None
 
         found = wait_for(
@@ -157,11 +160,14 @@ class Case:
     def gone(self, name: str) -> None:
         """Wait until nothing of Service `name`'s load balancer is left in the cloud."""
         ref = self.ref(name)
-        wait_for(
-            lambda: not self.cloud.remains(ref),
-            timeout=TIMEOUT,
-            what=f"{name}'s load balancer to go",
-        )
+
+        def nothing_left() -> bool:
+            try:
+                return not self.cloud.remains(ref)
+            except RACES:
+                return False  # read while the controller deleted it: look again
+
+        wait_for(nothing_left, timeout=TIMEOUT, what=f"{name}'s load balancer to go")
 
     def finalized(self, name: str, present: bool) -> None:
         """Wait until our cleanup finalizer is (or is not) on the Service."""

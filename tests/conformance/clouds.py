@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
+import botocore.exceptions
+import openstack.exceptions
+from google.api_core import exceptions
 from google.cloud import compute_v1
 
 from lbcontroller.spec import LoadBalancerRef
@@ -25,6 +28,13 @@ from tests.devenv.openstack_env.support import wait_gone, wait_status
 from tests.gcp import views as gcp_views
 from tests.openstack import views as os_views
 
+# What a read meets when the controller deletes a part of the load balancer between two of
+# its calls (a target group, a pool, a health check): the reader looks again.
+RACES: tuple[type[Exception], ...] = (
+    botocore.exceptions.ClientError,
+    openstack.exceptions.NotFoundException,
+    exceptions.NotFound,
+)
 Port = tuple[str, int, int | None]  # protocol, port, the node port it goes to (None: the port)
 EVERYONE = frozenset({"0.0.0.0/0"})
 
