@@ -208,6 +208,13 @@ def _forward(group: Group, arn: Id) -> dict[str, Any]:
     }
 
 
+def _modify(listener: Any, group: Group, arn: Id) -> dict[str, Any]:
+    """ModifyListener's arguments: the forward action, plus Port and Protocol only where they
+    change (AWS takes them as they are; moto refuses a UDP or TCP_UDP Protocol even unchanged)."""
+    wanted = _forward(group, arn)
+    return {k: v for k, v in wanted.items() if k == "DefaultActions" or listener[k] != v}
+
+
 def listener_steps(
     api: Api,
     made: Made,
@@ -224,7 +231,7 @@ def listener_steps(
             made,
             api.elbv2.modify_listener,
             ListenerArn=listener["ListenerArn"],
-            **_forward(group, arns[group.name]),
+            **_modify(listener, group, arns[group.name]),
         )
         for listener, group in pairs
         if _differs(listener, group, arns[group.name])

@@ -157,6 +157,36 @@ def test_changing_a_node_port_replaces_the_group_new_before_old(
     assert targets(world, group["TargetGroupArn"]) == instance_ids(world.nodes)
 
 
+@pytest.mark.parametrize(
+    ("after", "sent"),
+    [
+        pytest.param((53, "UDP", 30054), set(), id="udp-node-port"),
+        pytest.param((54, "UDP", 30053), {"Port"}, id="udp-port"),
+        pytest.param((53, "TCP", 30053), {"Protocol"}, id="protocol"),
+    ],
+)
+def test_modify_listener_sends_port_and_protocol_only_when_they_change(
+    world: World,
+    provider: AwsLoadBalancers,
+    calls: BotoCalls,
+    after: tuple[int, str, int],
+    sent: set[str],
+) -> None:
+    """AWS takes an unchanged Port/Protocol; moto refuses a UDP one even unchanged, so a UDP
+    Service's NodePort or port change must not send what stays."""
+    provider.ensure(spec_of(provider, service(ports=((53, "UDP", 30053),)), world.nodes))
+    spec = spec_of(provider, service(ports=(after,)), world.nodes)
+    calls.start()
+    provider.ensure(spec)
+    (sent_body,) = [
+        p["body"]
+        for c, p in zip(calls.made, calls.params, strict=True)
+        if c.endswith("ModifyListener")
+    ]
+    assert {key for key in sent_body if key in ("Port", "Protocol")} == sent
+    assert [(x["Port"], x["Protocol"]) for x in listeners(world, spec.ref.name)] == [after[:2]]
+
+
 def test_tcp_and_udp_on_one_port_share_a_tcp_udp_listener(
     world: World, provider: AwsLoadBalancers
 ) -> None:

@@ -39,7 +39,11 @@ def gce_nodes(admin: Admin) -> tuple[Node, ...]:
 
 
 def make_provider(
-    url: str, *, subnetwork: str | None = None, upstream_cluster_id: str | None = None
+    url: str,
+    *,
+    subnetwork: str | None = None,
+    upstream_cluster_id: str | None = None,
+    cluster: str = CLUSTER,
 ) -> GcpLoadBalancers:
     """A provider on the fake, built as the CLI builds it."""
     config = GcpProvider(
@@ -52,7 +56,7 @@ def make_provider(
         subnetwork=subnetwork,
         upstream_cluster_id=upstream_cluster_id,
     )
-    built = build(config, cluster=CLUSTER, metrics=Metrics())
+    built = build(config, cluster=cluster, metrics=Metrics())
     assert isinstance(built, GcpLoadBalancers)
     return built
 
