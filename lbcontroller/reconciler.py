@@ -148,7 +148,11 @@ class Reconciler:
             service = self._take_over(service, wanted)
         with self._lock:
             last = self._applied.get(service.key)
-        if last is not None and last.provider == wanted and last.front == spec.front_end():
+        if (
+            last is not None
+            and last.provider == route.provider.name
+            and last.front == spec.front_end()
+        ):
             if not force:
                 self._update_backends(service, route, spec, last)
                 return
