@@ -144,7 +144,8 @@ class Reconciler:
         route = self._route(wanted)
         spec = build_spec(service, self._nodes(), route.settings, route.provider.parse_options)
         route.provider.validate(spec)
-        if recorded(service) != wanted or _held_by_others(service):
+        taking_over = recorded(service) != wanted or _held_by_others(service)
+        if taking_over:
             service = self._take_over(service, wanted)
         with self._lock:
             last = self._applied.get(service.key)
@@ -158,7 +159,7 @@ class Reconciler:
                 return
         else:
             force = False
-        announce = not force and bool(last or not service.ingress)
+        announce = not force and bool(last or not service.ingress or taking_over)
         self._ensure(service, route, spec, announce=announce, verify=force)
 
     def _update_backends(
