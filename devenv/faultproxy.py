@@ -172,7 +172,8 @@ class Handler(Dispatching):
         fixed = fixups.fix(call, body, reply.status, reply.body, exchange)
         if fixed is None:
             return reply
-        return Reply(200, [("Content-Type", answers.XML)], fixed)
+        kept = [(k, v) for k, v in reply.headers if k.lower() != "content-type"]
+        return Reply(200, [*kept, ("Content-Type", answers.XML)], fixed)
 
     def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         self.send_response(status)
@@ -235,6 +236,11 @@ class FaultProxy(ThreadingHTTPServer):
         """Bind without the reverse DNS lookup HTTPServer.server_bind does."""
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = "127.0.0.1", self.socket.getsockname()[1]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a stopped controller) is no error; print the others."""
+        if not isinstance(sys.exc_info()[1], ConnectionResetError):
+            super().handle_error(request, client_address)
 
     def start_background(self) -> threading.Thread:
         """Serve from a daemon thread (in-process use); stop with `stop()`."""

@@ -10,6 +10,10 @@ differences, each AWS's behaviour per the ELBv2 API Reference:
   group ("If you attempt to create multiple target groups with the same settings, each call
   succeeds"); moto answers 400 DuplicateTargetGroupName. Settings compared here: protocol,
   port, VPC, target type.
+- An NLB's DNS name: AWS's is `<name>-<id>.elb.<region>.amazonaws.com`; moto gives it the
+  ALB's form, `<name>-1.<region>.elb.amazonaws.com`, which the upstream manager takes for a
+  classic ELB's (it refuses to sync an NLB Service whose hostname ends `.elb.amazonaws.com`).
+  (moto's ARNs say `loadbalancer/app/` for NLBs too; the answer's Type tells them apart.)
 """
 
 from __future__ import annotations
@@ -62,11 +66,31 @@ def _existing_group(form: dict[str, str], exchange: Exchange) -> bytes | None:
     return re.sub(r"<NextMarker>[^<]*</NextMarker>", "", xml).encode()
 
 
+_DNS = re.compile(r"<DNSName>(?P<name>[^<.]+)-1\.(?P<region>[a-z0-9-]+)\.elb\.amazonaws\.com<")
+DESCRIBED = frozenset({"CreateLoadBalancer", "DescribeLoadBalancers"})
+
+
+def nlb_dns_names(answer: bytes) -> bytes | None:
+    """`answer` with each NLB's DNS name in AWS's form (None when there is none to change)."""
+    xml = answer.decode()
+    marker = "<LoadBalancerArn>"  # opens each load balancer's member, and only those
+    parts = xml.split(marker)
+    for i, part in enumerate(parts[1:], start=1):
+        if "<Type>network</Type>" in part:
+            parts[i] = _DNS.sub(r"<DNSName>\g<name>-1.elb.\g<region>.amazonaws.com<", part)
+    fixed = marker.join(parts)
+    return None if fixed == xml else fixed.encode()
+
+
 def fix(
     call: CloudCall, body: bytes, status: int, answer: bytes, exchange: Exchange
 ) -> bytes | None:
     """AWS's answer (always 200) where moto's `answer` differs from it, else None."""
-    if call.service != "elbv2" or status != 400:
+    if call.service != "elbv2":
+        return None
+    if status == 200:
+        return nlb_dns_names(answer) if call.operation in DESCRIBED else None
+    if status != 400:
         return None
     if call.operation == "DescribeTargetGroups" and b"TargetGroupNotFound" in answer:
         return empty_groups() if "LoadBalancerArn" in _form(body) else None

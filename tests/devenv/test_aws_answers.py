@@ -48,7 +48,9 @@ def _code(call: Any, **kwargs: Any) -> str:
     return str(caught.value.response["Error"]["Code"])
 
 
-def test_a_load_balancer_without_groups_lists_none(clients: tuple[Any, Any, str]) -> None:
+def test_an_nlb_has_aws_dns_name_and_lists_no_groups_when_it_has_none(
+    clients: tuple[Any, Any, str],
+) -> None:
     moto, proxied, vpc = clients
     ec2 = boto3.session.Session(region_name=REGION).client(
         "ec2", endpoint_url=moto.meta.endpoint_url
@@ -56,6 +58,12 @@ def test_a_load_balancer_without_groups_lists_none(clients: tuple[Any, Any, str]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
     lb = proxied.create_load_balancer(Name="no-groups", Type="network", Subnets=[subnet])
     arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
+    dns = lb["LoadBalancers"][0]["DNSName"]
+    assert dns == f"no-groups-1.elb.{REGION}.amazonaws.com"  # AWS's NLB form
+    (described,) = proxied.describe_load_balancers(Names=["no-groups"])["LoadBalancers"]
+    assert described["DNSName"] == dns
+    (straight,) = moto.describe_load_balancers(Names=["no-groups"])["LoadBalancers"]
+    assert straight["DNSName"] == f"no-groups-1.{REGION}.elb.amazonaws.com"
     assert _code(moto.describe_target_groups, LoadBalancerArn=arn) == "TargetGroupNotFound"
     assert proxied.describe_target_groups(LoadBalancerArn=arn)["TargetGroups"] == []
     # other misses are still errors, as on AWS
