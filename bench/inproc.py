@@ -33,9 +33,15 @@ UNLIMITED = {"qps": 100_000, "burst": 100_000}
 
 
 def config(
-    world: World, *, node_group: bool, workers: int, node_sync_delay: float = 1.0
+    world: World,
+    *,
+    node_group: bool,
+    workers: int,
+    node_sync_delay: float = 1.0,
+    shipped_limits: bool = False,
 ) -> dict[str, Any]:
-    """The controller's config (the YAML's content) for the controller's world."""
+    """The controller's config (the YAML's content) for `world`; its client-side rate limits
+    raised unless `shipped_limits` (the peer scenario runs the shipped defaults)."""
     provider: dict[str, Any] = {
         "name": PROVIDER,
         "type": "aws",
@@ -44,8 +50,9 @@ def config(
         "endpoint": world.endpoint,
         "subnets": list(world.subnets),
         "nodeSelector": {NODE_LABEL: "true"},
-        "rateLimits": dict.fromkeys(("describe", "register", "modify"), UNLIMITED),
     }
+    if not shipped_limits:
+        provider["rateLimits"] = dict.fromkeys(("describe", "register", "modify"), UNLIMITED)
     if node_group:
         provider["nodeSecurityGroup"] = world.node_group
     return {

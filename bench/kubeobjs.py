@@ -37,22 +37,26 @@ def new_namespace(kube: KubeClient, prefix: str) -> str:
     return name
 
 
-def service_body(name: str, *, lb_class: str, node_ports: bool = True) -> JSON:
-    """A 2-port `type: LoadBalancer` Service with the labels and selector an app has."""
+def service_body(
+    name: str, *, lb_class: str | None, node_ports: bool = True, annotations: JSON | None = None
+) -> JSON:
+    """A 2-port `type: LoadBalancer` Service with the labels and selector an app has
+    (`lb_class` None: class-less, as the upstream manager serves)."""
     spec: JSON = {
         "type": "LoadBalancer",
-        "loadBalancerClass": lb_class,
         "selector": {"app": name},
         "ports": [{**p, "protocol": "TCP"} for p in PORTS],
         "externalTrafficPolicy": "Cluster",
     }
+    if lb_class is not None:
+        spec["loadBalancerClass"] = lb_class
     if not node_ports:
         spec["allocateLoadBalancerNodePorts"] = False
     return {
         "metadata": {
             "name": name,
             "labels": {"app": name, "app.kubernetes.io/part-of": "bench", "tier": "web"},
-            "annotations": {"bench.lbcontroller.io/owner": "team-a"},
+            "annotations": {"bench.lbcontroller.io/owner": "team-a", **(annotations or {})},
         },
         "spec": spec,
     }
@@ -108,8 +112,23 @@ def delete_leftovers(kube: KubeClient, threads: int) -> int:
     return len(items)
 
 
+_MOTO_INSTANCES: list[str] = []  # the peer's moto instances, node i has the i-th id
+
+
+def use_instances(ids: Iterable[str]) -> None:
+    """Give the first Nodes these instances' ids (the peer's, made in moto by `bench.peer`);
+    once given, the same ids must come back (Nodes keep their providerID)."""
+    given = list(ids)
+    if _MOTO_INSTANCES and given != _MOTO_INSTANCES:
+        raise RuntimeError("moto made other instance ids than the Nodes carry (seeded moto?)")
+    _MOTO_INSTANCES[:] = given
+
+
 def instance_id(index: int) -> str:
-    """The instance-shaped id of node `index` (never created in moto; see `bench.world`)."""
+    """The id of node `index`: the peer's moto instance, else an instance-shaped id never
+    created in moto (see `bench.world`)."""
+    if index < len(_MOTO_INSTANCES):
+        return _MOTO_INSTANCES[index]
     return f"i-{index + 0xB0000:017x}"
 
 

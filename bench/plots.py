@@ -2,7 +2,9 @@
 
 Where it sits: `bench.render` calls `draw`, which writes what the results hold data for:
 the time-to-address distribution (one Service), calls and time against the number of Services
-(the burst) and against the number of Nodes (the scaling sweep). Returns file names by plot.
+(the burst) and against the number of Nodes (the scaling sweep), and the controller beside the
+upstream one (burst progress and each phase's time, with and without AWS's limits). Returns
+file names by plot.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-OURS, BASE = "#1f77b4", "#ff7f0e"
+OURS, BASE, PEER = "#1f77b4", "#ff7f0e", "#2ca02c"
+WHO = (("ours", "controller", OURS), ("peer", "upstream", PEER))
+MODES = (("none", "no limits", "-"), ("aws", "AWS limits", "--"))
+PHASES = (("burst", "all addressed"), ("node", "add one node"), ("delete", "all deleted"))
 
 
 def _save(fig: Figure, folder: Path, name: str) -> str:
@@ -117,6 +122,42 @@ def nodes(scaling: dict[str, Any], folder: Path) -> str:
     return _save(fig, folder, "nodes.png")
 
 
+def peer(scenario: dict[str, Any], folder: Path) -> str:
+    """Beside the upstream controller: burst progress, and each phase's time, per limits."""
+    series, details = scenario["series"], scenario["details"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    width = 0.2
+    for m, (mode, label, style) in enumerate(MODES):
+        for w, (who, name, color) in enumerate(
+            (("ours", "controller", OURS), ("peer", "upstream", PEER))
+        ):
+            points = series.get(f"{mode}_{who}_by_time") or [[0.0, 0.0]]
+            xs, ys = zip(*points, strict=True)
+            left.plot(xs, ys, style, color=color, label=f"{name}, {label}")
+            offset = (2 * m + w - 1.5) * width
+            seconds = [details[mode][who]["seconds"][phase] for phase, _ in PHASES]
+            hatch = "" if mode == "none" else "//"
+            right.bar(
+                [i + offset for i in range(len(PHASES))],
+                seconds,
+                width,
+                color=color,
+                hatch=hatch,
+                edgecolor="white" if hatch else color,
+                label=f"{name}, {label}",
+            )
+    left.set_xlabel("seconds since the first POST")
+    left.set_ylabel("load balancers with an address")
+    left.set_title(f"Beside the upstream: {scenario['params']['services']} Services")
+    right.set_xticks(range(len(PHASES)), [text for _, text in PHASES])
+    right.set_ylabel("seconds")
+    right.set_title("Time of each phase")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize=8)
+    return _save(fig, folder, "peer.png")
+
+
 def draw(scenarios: dict[str, Any], folder: Path) -> dict[str, str]:
     """Every plot the results hold data for: plot name -> file name in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -127,4 +168,6 @@ def draw(scenarios: dict[str, Any], folder: Path) -> dict[str, str]:
         out["services"] = services(scenarios["burst"], folder)
     if "scaling" in scenarios:
         out["nodes"] = nodes(scenarios["scaling"], folder)
+    if "peer" in scenarios:
+        out["peer"] = peer(scenarios["peer"], folder)
     return out

@@ -24,37 +24,54 @@ METHOD = """\
   on 127.0.0.1. The controller is built as `lbcontroller run` builds it (config model,
   `build_router`, `Controller`) and runs in the bench's process, with 4 workers and leader
   election off; for the memory figure it runs as its own process.
-- **Counting**: every cloud call is counted by a botocore `before-call` hook on the
-  provider's clients (one count per API call, failed ones included; botocore's own retries are
-  off); Kubernetes requests by a counting `KubeClient`. Reads are `Describe*` calls.
+- **Counting**: every cloud call is counted by a botocore `before-call` hook on the provider's
+  clients (one count per API call, failed ones included; botocore's own retries are off);
+  Kubernetes requests by a counting `KubeClient`. Reads are `Describe*` calls.
 - **Baselines** (measured in the same run, right after the controller, on the same machine):
   - *cloud work*: the fewest AWS calls that build the same load balancers (same names, tags,
     ports, health check, targets 100 a call, fingerprint tag given at creation), issued straight
-    with boto3 on as many threads as the controller has workers, in a region of their own in
-    the same moto. It never looks anything up: it is a lower bound, not a controller.
-  - *reads*: the fewest reads that check the same parts of the controller's own load
-    balancers, batched where AWS allows (descriptions 400 a page, tags 20 resources a call).
+    with boto3 on as many threads as the controller has workers, in a region of their own in the
+    same moto. It never looks anything up: it is a lower bound, not a controller.
+  - *reads*: the fewest reads that check the same parts of the controller's own load balancers,
+    batched where AWS allows (descriptions 400 a page, tags 20 resources a call).
   - *node churn*: one RegisterTargets (DeregisterTargets) per affected target group.
   - *memory*: the same Services and Nodes (exported from the API server as JSON) held as the
     Kubernetes client's models, `ApiClient().deserialize(text, "V1Service"/"V1Node",
     "application/json")`, against the controller's slim records (`lbcontroller.model`), each in
     a fresh interpreter; measured with tracemalloc (bytes still allocated) and with RSS growth
     (VmRSS after holding minus after imports). The controller's own RSS is VmRSS of its process.
-- **Ratios** are ours / baseline. Times are wall-clock on a shared 2-core machine (other test
-  runs may be going on: see the load averages above), so the ratios, measured minutes apart,
-  are the figures to read; the call counts are exact.
-- **Settings that differ from the defaults**: client-side rate limits are raised (the AWS load
-  balancer controller's defaults the provider ships, e.g. 3 modify calls a second, would
-  measure the token bucket); the scale scenarios run without `nodeSecurityGroup` (see the
-  security-group capacity figure); Nodes' instance ids are not created in moto (it accepts
-  unknown instances, and with real ones its DescribeTargetHealth scans every instance for
-  every target).
+- **Peer** (the `peer` scenario): the real upstream `aws-cloud-controller-manager` v1.37.1
+  (built once by scripts/build-upstream-aws.sh), its service controller only
+  (`--controllers=service --concurrent-service-syncs=4`, cloud.conf with the region, VPC,
+  subnet, cluster id and `DisableSecurityGroupIngress = true`, as the controller runs here
+  without `nodeSecurityGroup`), serving class-less Services annotated `nlb`, on the same Nodes
+  (their providerIDs name instances made in moto for it), subnets and Service shapes as the
+  controller, which runs beside it at its **shipped defaults** (its client-side rate limits not
+  raised, 4 workers). Each runs alone on a freshly emptied moto, once without limits and once
+  behind AWS's request limits: the fault proxy (`devenv/faultproxy.py`,
+  `devenv/faults/limits.py`: per-account token buckets with the documented ELB and EC2 sizes,
+  answering `Throttling` / `RequestLimitExceeded` as AWS does). Both send every call through
+  that proxy, which counts them (throttled ones included) and the throttles each provoked.
+  Phases: the burst (POST all, until every address is seen), one Node added (until every target
+  group has had a successful RegisterTargets), the delete (until every Service is gone). A
+  phase's calls are counted until 2 s pass without one (its time stops earlier).
+- **Ratios** are ours / baseline, and ours / peer. Times are wall-clock on a shared 2-core
+  machine (other test runs may be going on: see the load averages above), so the ratios,
+  measured minutes apart, are the figures to read; the call counts are exact.
+- **Settings that differ from the defaults**: outside the peer scenario, client-side rate limits
+  are raised (the AWS load balancer controller's defaults the provider ships, e.g. 3 modify
+  calls a second, would measure the token bucket); the scale scenarios run without
+  `nodeSecurityGroup` (see the security-group capacity figure); Nodes' instance ids are not
+  created in moto (it accepts unknown instances, and with real ones its DescribeTargetHealth
+  scans every instance for every target), except the first Nodes', made in the peer's region
+  only.
 - **In process**: the controller shares the bench's interpreter (and its GIL) with the bench's
   watch and posting threads; the baseline shares it with nothing but its own threads.
 - **moto** is not AWS: a few ms a call when idle and far more under concurrency (see the
   per-call times in the burst and churn details), answers that grow with what it holds, no
-  throttling, and an occasional HTTP 500 when concurrent requests race inside it. Absolute
-  times say little about AWS; the calls, and the floors computed from AWS's read rate, say more.
+  throttling of its own (the proxy's buckets stand in for AWS's in the peer scenario), and an
+  occasional HTTP 500 when concurrent requests race inside it. Absolute times say little about
+  AWS; the calls, and the floors computed from AWS's read rate, say more.
 """
 
 
@@ -79,21 +96,28 @@ def _verdict(measure: dict[str, Any]) -> str:
 def table(scenarios: dict[str, Any]) -> list[str]:
     """The figures table."""
     rows = [
-        "| scenario | measure | ours | baseline | ratio | target | met? |",
-        "|---|---|---:|---:|---:|---|---|",
+        "| scenario | measure | ours | baseline | ratio | peer | ratio to peer | target | met? |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for scenario in scenarios.values():
         for m in scenario["measures"]:
-            ratio = "" if m["ratio"] is None else f"{m['ratio']:.2f}x"
             rows.append(
                 f"| {scenario['name']} | {m['name']} | {_num(m['ours'], m['unit'])} | "
-                f"{_num(m['baseline'], m['unit'])} | {ratio} | {m['target_text']} | {_verdict(m)} |"
+                f"{_num(m['baseline'], m['unit'])} | {_ratio(m.get('ratio'))} | "
+                f"{_num(m.get('peer'), m['unit'])} | {_ratio(m.get('peer_ratio'))} | "
+                f"{m['target_text']} | {_verdict(m)} |"
             )
     return rows
 
 
-def _ops_table(title: str, ours: dict[str, float], base: dict[str, float]) -> list[str]:
-    lines = [f"{title}:", "", "| operation | ours | baseline |", "|---|---:|---:|"]
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}x"
+
+
+def _ops_table(
+    title: str, ours: dict[str, float], base: dict[str, float], other: str = "baseline"
+) -> list[str]:
+    lines = [f"{title}:", "", f"| operation | ours | {other} |", "|---|---:|---:|"]
     for op in sorted(set(ours) | set(base), key=lambda o: (-ours.get(o, 0), o)):
         lines.append(f"| {op} | {ours.get(op, 0):.3g} | {base.get(op, 0):.3g} |")
     lines.append(f"| **total** | **{sum(ours.values()):.3g}** | **{sum(base.values()):.3g}** |")
@@ -120,6 +144,7 @@ def _ops(scenario: dict[str, Any]) -> list[str]:
         )
     if "ours_ops_per_lb" in d:
         out += _ops_table(pairs[1][1], d["ours_ops_per_lb"], d["baseline_ops_per_lb"])
+    out += _peer_ops(d)
     for label in ("add", "remove"):
         if f"ours_ops_{label}" in d:
             out += _ops_table(
@@ -128,6 +153,29 @@ def _ops(scenario: dict[str, Any]) -> list[str]:
                 d.get(f"baseline_ops_{label}", {}),
             )
     return out
+
+
+def _peer_ops(details: dict[str, Any]) -> list[str]:
+    """The peer scenario's calls, by operation, phase and limits (throttled ones included)."""
+    out: list[str] = []
+    for mode, label in (("none", "no limits"), ("aws", "AWS limits")):
+        runs = details.get(mode)
+        if not isinstance(runs, dict) or "peer" not in runs:
+            continue
+        for phase in ("burst", "node", "delete"):
+            ours, peer = runs["ours"]["ops"][phase], runs["peer"]["ops"][phase]
+            out += _ops_table(
+                f"Cloud calls, {phase}, {label} (throttled requests in brackets when any)",
+                {f"{op}{_throttled(ours, op)}": t["calls"] for op, t in ours.items()},
+                {f"{op}{_throttled(peer, op)}": t["calls"] for op, t in peer.items()},
+                "peer",
+            )
+    return out
+
+
+def _throttled(ops: dict[str, dict[str, int]], op: str) -> str:
+    limited = ops[op].get("limited", 0)
+    return f" ({limited} throttled)" if limited else ""
 
 
 _OPERATION = re.compile(r"^[a-z0-9]+\.[A-Z]\w+: ")
@@ -167,7 +215,10 @@ def page(document: dict[str, Any], images: dict[str, str], folder: str) -> str:
         "# Benchmarks",
         "",
         "The controller against the project's real servers (kube-apiserver, etcd, moto_server),",
-        "each figure beside a baseline measured in the same run. Produced by `make bench`",
+        "each figure beside a baseline measured in the same run (the minimal calls issued",
+        "straight with boto3) and, in the `peer` scenario, beside the upstream",
+        "aws-cloud-controller-manager, with and without AWS's request limits. Produced by",
+        "`make bench`",
         "(`python -m bench`; `make bench BENCH_ARGS=--quick` for the smoke size,",
         "`--only NAME` for one scenario) from `bench/results/*.json`; do not edit by hand.",
         "",
@@ -185,6 +236,7 @@ def page(document: dict[str, Any], images: dict[str, str], folder: str) -> str:
             "time_to_address": "One Service, 2 ports: time to address, and its calls by operation",
             "services": "Burst: progress over time, and cloud calls against the number of Services",
             "nodes": "One Service's create: calls and time against the number of Nodes",
+            "peer": "Beside the upstream controller: burst progress, and each phase's time",
         }
         for name, file in images.items():
             lines += [f"![{captions[name]}]({folder}/{file})", ""]

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 TargetKind = Literal["ratio_max", "ratio_min", "max", "equal_baseline", "none"]
+Against = Literal["baseline", "peer"]
 JSON = dict[str, Any]
 
 
@@ -22,14 +23,15 @@ class Target:
 
     kind: TargetKind
     value: float = 0.0
+    against: Against = "baseline"  # what a ratio target divides by
 
     def text(self, unit: str) -> str:
         """How the docs state the target."""
         texts = {
-            "ratio_max": f"<= {self.value:g}x baseline",
-            "ratio_min": f">= {self.value:g}x baseline",
+            "ratio_max": f"<= {self.value:g}x {self.against}",
+            "ratio_min": f">= {self.value:g}x {self.against}",
             "max": f"<= {self.value:g} {unit}".rstrip(),
-            "equal_baseline": "= baseline",
+            "equal_baseline": f"= {self.against}",
             "none": "",
         }
         return texts[self.kind]
@@ -88,6 +90,7 @@ class Measure:
     note: str = ""
     # "higher is better" measures (throughput) invert the ratio's meaning; the docs say so
     higher_is_better: bool = False
+    peer: float | None = None  # the upstream controller's figure (bench.scenarios.peer)
 
     @property
     def ratio(self) -> float | None:
@@ -95,21 +98,31 @@ class Measure:
         return ratio(self.ours, self.baseline)
 
     @property
+    def peer_ratio(self) -> float | None:
+        """ours / peer."""
+        return ratio(self.ours, self.peer)
+
+    @property
+    def _reference(self) -> float | None:
+        return self.peer if self.target.against == "peer" else self.baseline
+
+    @property
     def met(self) -> bool | None:
         """Whether the target was met (None: no target)."""
-        return _met(self.target, self.ours, self.baseline)
+        return _met(self.target, self.ours, self._reference)
 
     @property
     def shortfall(self) -> str:
         """By how much a missed target was missed ("" when met or untargeted)."""
-        return _shortfall(self.target, self.ours, self.baseline) if self.met is False else ""
+        return _shortfall(self.target, self.ours, self._reference) if self.met is False else ""
 
     def to_json(self) -> JSON:
         """The JSON form, with the evaluated ratio, verdict and shortfall."""
         out = asdict(self)
-        out["target"] = {"kind": self.target.kind, "value": self.target.value}
+        out["target"] = asdict(self.target)
         out["target_text"] = self.target.text(self.unit)
         out["ratio"] = self.ratio
+        out["peer_ratio"] = self.peer_ratio
         out["met"] = self.met
         out["shortfall"] = self.shortfall
         return out

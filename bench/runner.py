@@ -24,13 +24,25 @@ from typing import Any
 from bench.context import Bench
 from bench.env import environment
 from bench.kubeobjs import NodePool, delete_leftovers
+from bench.peer import Proxy
 from bench.results import Scenario
-from bench.scenarios import burst, churn, coldstart, memory, sgcap, single, steady, sweep
+from bench.scenarios import burst, churn, coldstart, memory, peer, sgcap, single, steady, sweep
 from bench.sizes import Size
 from bench.world import CONTROLLER_REGION
 from lbcontroller.kube import KubeClient, load_configuration
 
-SCENARIOS = ("single", "sg_capacity", "scaling", "burst", "steady", "coldstart", "churn", "memory")
+SCENARIOS = (
+    "single",
+    "sg_capacity",
+    "scaling",
+    "burst",
+    "steady",
+    "coldstart",
+    "peer",
+    "churn",
+    "memory",
+)
+PEER_NODE_CHANGES = 4  # the peer scenario adds a Node in each of its four runs
 Results = dict[str, Scenario]
 
 
@@ -55,8 +67,15 @@ def _stage_b(bench: Bench, want: set[str], out: Results, points: list[dict[str, 
     bench.nodes.grow_to(bench.size.burst_nodes)
     if "scaling" in want:
         points.append(sweep.point(bench))
-    if not want & {"burst", "steady", "coldstart"}:
-        return
+    if want & {"burst", "steady", "coldstart"}:
+        _burst_and_after(bench, want, out)
+    if "peer" in want:
+        bench.clear_services()
+        bench.reset_cloud()
+        out["peer"] = _timed(bench, "peer", lambda: peer.run(bench))
+
+
+def _burst_and_after(bench: Bench, want: set[str], out: Results) -> None:
     ctl = bench.controller(node_group=False)
     try:
         started = time.monotonic()
@@ -101,7 +120,7 @@ def _stage_d(bench: Bench, want: set[str], out: Results, points: list[dict[str, 
 
 STAGES = (
     ("A", {"single", "sg_capacity", "scaling"}, _stage_a),
-    ("B", {"burst", "steady", "coldstart", "scaling"}, _stage_b),
+    ("B", {"burst", "steady", "coldstart", "peer", "scaling"}, _stage_b),
     ("C", {"churn", "scaling"}, _stage_c),
     ("D", {"memory"}, _stage_d),
 )
@@ -120,6 +139,7 @@ def _report(bench: Bench, scenario: Scenario) -> None:
     for m in scenario.measures:
         verdict = {True: "met", False: "MISSED", None: ""}[m.met]
         base = "" if m.baseline is None else f" (baseline {m.baseline:g})"
+        base += "" if m.peer is None else f" (peer {m.peer:g})"
         bench.say(f"  {scenario.name}: {m.name}: {m.ours:g} {m.unit}{base} {verdict}")
 
 
@@ -138,6 +158,38 @@ def _meta(size: Size, started: float, env_dir: Path) -> dict[str, Any]:
         "env_dir": str(env_dir),
         "started_monotonic": started,
     }
+
+
+def _stages(
+    bench: Bench,
+    want: set[str],
+    results: Results,
+    errors: list[str],
+    points: list[dict[str, Any]],
+    reused: bool,
+) -> None:
+    """The chosen stages in order, each failure recorded, the environment cleaned up."""
+    bench.reset_cloud()  # the peer's instances (the Nodes' ids) exist from here on
+    bench.say(f"environment {'reused' if reused else 'started'}")
+    bench.nodes.delete_all()
+    delete_leftovers(bench.kube, bench.size.kube_threads)
+    chosen = [(name, stage) for name, covers, stage in STAGES if want & covers]
+    for i, (name, stage) in enumerate(chosen):
+        bench.say(f"stage {name}")
+        try:
+            stage(bench, want, results, points)
+        except Exception as exc:
+            errors.append(f"stage {name}: {type(exc).__name__}: {exc}")
+            bench.say(f"stage {name} FAILED: {exc}\n{traceback.format_exc()}")
+        if reused or i + 1 < len(chosen):  # a stopped environment is wiped anyway
+            bench.clear_services()
+            bench.reset_cloud()
+    if points:
+        results["scaling"] = sweep.scenario(points)
+    if reused:
+        bench.say("cleaning up the reused environment")
+        delete_leftovers(bench.kube, bench.size.kube_threads)
+        bench.nodes.delete_all()
 
 
 def run(size: Size, want: set[str], env_dir: Path, work: Path) -> dict[str, Any]:
@@ -159,27 +211,13 @@ def run(size: Size, want: set[str], env_dir: Path, work: Path) -> dict[str, Any]
             moto=state.env["MOTO_ENDPOINT_URL"],
             work=work,
             nodes=nodes,
+            proxy=Proxy(state.env["MOTO_ENDPOINT_URL"]),
+            peer_instances=size.burst_nodes + PEER_NODE_CHANGES,
         )
-        bench.say(f"environment {'reused' if reused else 'started'} in {env_dir}")
-        nodes.delete_all()
-        delete_leftovers(kube, size.kube_threads)
-        chosen = [(name, stage) for name, covers, stage in STAGES if want & covers]
-        for i, (name, stage) in enumerate(chosen):
-            bench.say(f"stage {name}")
-            try:
-                stage(bench, want, results, points)
-            except Exception as exc:
-                errors.append(f"stage {name}: {type(exc).__name__}: {exc}")
-                bench.say(f"stage {name} FAILED: {exc}\n{traceback.format_exc()}")
-            if reused or i + 1 < len(chosen):  # a stopped environment is wiped anyway
-                bench.clear_services()
-                bench.reset_cloud()
-        if points:
-            results["scaling"] = sweep.scenario(points)
-        if reused:
-            bench.say("cleaning up the reused environment")
-            delete_leftovers(kube, size.kube_threads)
-            nodes.delete_all()
+        try:
+            _stages(bench, want, results, errors, points, reused)
+        finally:
+            bench.proxy.stop()
     meta["seconds"] = round(time.monotonic() - started, 1)
     meta["load_average_end"] = list(os.getloadavg())
     meta["errors"] = errors

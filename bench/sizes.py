@@ -21,6 +21,7 @@ class Size:
     sweep_runs: int  # single-Service creates at each node count (the nodes plot)
     burst_services: int
     burst_nodes: int
+    peer_services: int  # Services each controller builds beside the other (bench.peer)
     churn_services: int
     churn_nodes: int
     memory_services: int
@@ -44,6 +45,7 @@ FULL = Size(
     sweep_runs=5,
     burst_services=1000,
     burst_nodes=100,
+    peer_services=60,
     churn_services=500,
     churn_nodes=1000,
     memory_services=10_000,
@@ -58,6 +60,7 @@ QUICK = Size(
     sweep_runs=2,
     burst_services=30,
     burst_nodes=20,
+    peer_services=3,
     churn_services=10,
     churn_nodes=50,
     memory_services=400,

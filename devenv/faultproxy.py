@@ -2,7 +2,7 @@
 
     python -m devenv.faultproxy --upstream http://127.0.0.1:PORT --port N [--rate 0.2]
         [--kinds throttle=3,error=3,timeout=1,drop_before=1,drop_after=2] [--seed S]
-        [--timeout-seconds 3] [--operations JSON] [--aws-limits [--limits-scale 0.1]]
+        [--timeout-seconds 3] [--operations JSON] [--aws-limits [--limits-scale 0.1]] [--aws-like]
 
 Where it sits: clients (the controller, tests) point their cloud endpoint at the proxy, which
 listens on 127.0.0.1 only and forwards each request to the upstream (loopback only) with
@@ -13,6 +13,8 @@ call (`devenv.faults.calls`) the injector (`devenv.faults.rules`) may decide to 
 throttling or a 5xx in the service's own format (`devenv.faults.answers`), a timeout (the
 request is held, then the connection dropped), a connection dropped before forwarding (the
 upstream never sees it) or after (the upstream made the change; the client never hears).
+With `--aws-like`, the few answers of moto's that differ from AWS's for a controller retrying a
+half-done create are replaced by AWS's (`devenv.faults.fixups`).
 The admin endpoint: GET/POST /_faults (configuration), GET/POST /_faults/limits (AWS's limits:
 enabled, scale), GET /_faults/stats, GET /_faults/log, POST /_faults/reset, GET /_faults/health.
 Prints `READY <url>` once listening.
@@ -34,7 +36,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from devenv.faults import answers
+from devenv.faults import answers, fixups
 from devenv.faults.calls import CloudCall, recognise
 from devenv.faults.limits import AwsLimits
 from devenv.faults.rules import ConfigError, Decision, FaultConfig, Injector
@@ -115,7 +117,7 @@ class Handler(Dispatching):
         if decision.kind == "error":
             return self._answer(answers.server_error(call, decision.code))
         if decision.kind is None:
-            return self._forward(body)
+            return self._forward(body, call)
         if decision.kind == "timeout":
             self.server.stopping.wait(decision.hold)
         elif decision.kind == "drop_after":
@@ -150,13 +152,28 @@ class Handler(Dispatching):
             return Reply(response.status, kept, data)
         return None
 
-    def _forward(self, body: bytes) -> int | None:
+    def _forward(self, body: bytes, call: CloudCall | None = None) -> int | None:
         reply = self._exchange(body)
         if reply is None:
             self._send(502, [("Content-Type", "text/plain")], b"faultproxy: upstream unreachable")
             return None
+        if call is not None and self.server.aws_like:
+            reply = self._as_aws(call, body, reply)
         self._send(reply.status, reply.headers, reply.body)
         return reply.status
+
+    def _as_aws(self, call: CloudCall, body: bytes, reply: Reply) -> Reply:
+        """AWS's answer where moto's differs (`devenv.faults.fixups`)."""
+
+        def exchange(request: bytes) -> tuple[int, bytes] | None:
+            got = self._exchange(request)
+            return None if got is None else (got.status, got.body)
+
+        fixed = fixups.fix(call, body, reply.status, reply.body, exchange)
+        if fixed is None:
+            return reply
+        kept = [(k, v) for k, v in reply.headers if k.lower() != "content-type"]
+        return Reply(200, [*kept, ("Content-Type", answers.XML)], fixed)
 
     def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         self.send_response(status)
@@ -200,6 +217,7 @@ class FaultProxy(ThreadingHTTPServer):
         config: FaultConfig | None = None,
         limits: AwsLimits | None = None,
         verbose: bool = False,
+        aws_like: bool = False,
     ) -> None:
         parts = urlsplit(upstream)
         if parts.scheme != "http" or parts.hostname not in LOOPBACK or parts.port is None:
@@ -212,11 +230,17 @@ class FaultProxy(ThreadingHTTPServer):
         self.limits = limits or AwsLimits()
         self.stopping = threading.Event()
         self.verbose = verbose
+        self.aws_like = aws_like  # moto's answers fixed where AWS's differ (fixups)
 
     def server_bind(self) -> None:
         """Bind without the reverse DNS lookup HTTPServer.server_bind does."""
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = "127.0.0.1", self.socket.getsockname()[1]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a stopped controller) is no error; print the others."""
+        if not isinstance(sys.exc_info()[1], ConnectionResetError):
+            super().handle_error(request, client_address)
 
     def start_background(self) -> threading.Thread:
         """Serve from a daemon thread (in-process use); stop with `stop()`."""
@@ -290,11 +314,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aws-limits", action="store_true", help="enforce AWS's request limits")
     parser.add_argument("--limits-scale", type=float, default=1.0, help="scale of every bucket")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--aws-like", action="store_true", help="answer as AWS where moto differs (fixups)"
+    )
     args = parser.parse_args(argv)
     try:
         limits = AwsLimits(enabled=args.aws_limits, scale=args.limits_scale)
         server = FaultProxy(
-            args.upstream, args.port, config=_config(args), limits=limits, verbose=args.verbose
+            args.upstream,
+            args.port,
+            config=_config(args),
+            limits=limits,
+            verbose=args.verbose,
+            aws_like=args.aws_like,
         )
     except (ValueError, ConfigError) as exc:
         parser.error(str(exc))

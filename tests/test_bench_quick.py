@@ -5,8 +5,9 @@
 and a rendered page into this test's temporary folder, never over the published figures.
 Only invariants that do not depend on speed are asserted (no timed assertions): every scenario
 is there with numbers, a converged resync and a restart write nothing, a node change writes
-exactly once per affected target group, every Service got its address, and the slim cache is
-smaller than the client's models.
+exactly once per affected target group, every Service got its address, the slim cache is
+smaller than the client's models, and the upstream manager (the peer) built, updated and
+deleted its load balancers with and without AWS's request limits, counted at the proxy.
 """
 
 from __future__ import annotations
@@ -70,9 +71,9 @@ def test_every_scenario_has_numbers(results: tuple[dict[str, Any], Path]) -> Non
     for scenario in document["scenarios"].values():
         assert scenario["measures"], scenario["name"]
         for measure in scenario["measures"]:
-            values = [measure["ours"]] + (
-                [] if measure["baseline"] is None else [measure["baseline"]]
-            )
+            values = [measure["ours"]] + [
+                measure[key] for key in ("baseline", "peer") if measure[key] is not None
+            ]
             assert all(isinstance(v, int | float) and math.isfinite(v) for v in values), measure
 
 
@@ -121,9 +122,30 @@ def test_the_slim_cache_is_smaller_than_the_models(results: tuple[dict[str, Any]
 def test_the_page_and_its_plots_are_rendered(results: tuple[dict[str, Any], Path]) -> None:
     _, docs = results
     page = docs.read_text()
-    assert "| scenario | measure | ours | baseline | ratio | target | met? |" in page
+    head = "| scenario | measure | ours | baseline | ratio | peer | ratio to peer | target | met? |"
+    assert head in page
     plots = sorted((docs.parent / "benchmarks").glob("*.png"))
-    assert [p.name for p in plots] == ["nodes.png", "services.png", "time_to_address.png"]
+    names = ["nodes.png", "peer.png", "services.png", "time_to_address.png"]
+    assert [p.name for p in plots] == names
     for plot in plots:
         assert plot.read_bytes()[:8] == PNG and plot.stat().st_size > 10_000
         assert f"benchmarks/{plot.name}" in page
+
+
+def test_the_peer_served_the_same_services_beside_us(results: tuple[dict[str, Any], Path]) -> None:
+    document, _ = results
+    peer = document["scenarios"]["peer"]
+    count = peer["params"]["services"]
+    for mode in ("none", "aws"):
+        for who in ("ours", "peer"):
+            ops = peer["details"][mode][who]["ops"]
+            for phase, made in (("burst", "CreateLoadBalancer"), ("delete", "DeleteLoadBalancer")):
+                tally = ops[phase][f"elbv2:{made}"]
+                assert tally["calls"] - tally.get("limited", 0) >= count, (mode, who, phase)
+            registered = ops["node"]["elbv2:RegisterTargets"]
+            assert registered["calls"] - registered.get("limited", 0) >= 2 * count
+        assert len(peer["series"][f"{mode}_peer_by_time"]) == count
+    for measure in peer["measures"]:
+        assert measure["peer"] is not None and measure["peer"] >= 0, measure
+    throttles = _measure(document, "peer", "throttled requests provoked, AWS limits")
+    assert throttles["unit"] == "requests"

@@ -73,13 +73,16 @@ class FaultAdmin:
 
 
 def start_proxy(
-    name: str, upstream: str, *, logs: Path, seed: int | None = None
+    name: str, upstream: str, *, logs: Path, seed: int | None = None, aws_like: bool = False
 ) -> tuple[Proc, str]:
-    """Start `python -m devenv.faultproxy` in front of `upstream` on a free loopback port."""
+    """Start `python -m devenv.faultproxy` in front of `upstream` on a free loopback port
+    (`aws_like`: moto's answers fixed where AWS's differ)."""
     port = free_port()
     argv = [sys.executable, "-m", "devenv.faultproxy", "--upstream", upstream, "--port", str(port)]
     if seed is not None:
         argv += ["--seed", str(seed)]
+    if aws_like:
+        argv.append("--aws-like")
     proc = start(name, argv, logs=logs, env={"PYTHONPATH": str(ROOT)})
     url = f"http://127.0.0.1:{port}"
     wait_ready(proc, lambda: http_ok(f"{url}/_faults/health"), timeout=30)

@@ -325,11 +325,32 @@ def _named(api: Api, ref: LoadBalancerRef) -> list[Any]:
 def upstream_group(api: Api, lb_name: str, upstream_cluster: str) -> str | None:
     """The group upstream made for its classic ELB `lb_name` (`k8s-elb-<lb>`, tagged with its
     cluster as owned, not marked ours), None when there is none."""
-    for group in _groups(api, "group-name", group_name(lb_name)):
+    return _upstreams(_groups(api, "group-name", group_name(lb_name)), upstream_cluster)
+
+
+def _upstreams(groups: list[Any], upstream_cluster: str) -> str | None:
+    for group in groups:
         tags = to_dict(group.get("Tags", []))
         if tags.get(cluster_key(upstream_cluster)) == "owned" and MANAGED_BY not in tags:
             return str(group["GroupId"])
     return None
+
+
+def classic_groups(
+    api: Api, ref: LoadBalancerRef, upstream_lb: str, upstream_cluster: str
+) -> tuple[str | None, str | None]:
+    """(upstream's group for its classic ELB `upstream_lb`, our own group for `ref`), each
+    None when absent, read in one call (both are looked for wherever a classic ELB may have
+    been, e.g. before every new NLB and on every delete)."""
+    names = [group_name(upstream_lb), group_name(ref.name)]
+    found = api.collect(
+        api.ec2.describe_security_groups,
+        "SecurityGroups",
+        Filters=[{"Name": "group-name", "Values": names}],
+    )
+    theirs = [g for g in found if g.get("GroupName") == names[0]]
+    ours = [g for g in found if g.get("GroupName") == names[1]]
+    return _upstreams(theirs, upstream_cluster), _owned(ours, ref)
 
 
 def retire_upstream_group(api: Api, made: Made, group_id: str) -> list[Step]:

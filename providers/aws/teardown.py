@@ -98,9 +98,15 @@ def remove_classic(
     found = classic.find(ctx.api, ref, upstream_cluster=ctx.upstream_cluster, strict=False)
     if found is not None:
         delete_classic(ctx, journal, found, ref)
+        group_id = security_groups.find_own(ctx.api, ref)
     elif ref.uid:
-        retire_upstream_group(ctx, journal, upstream_name(ref.uid))
-    group_id = security_groups.find_own(ctx.api, ref)
+        theirs, group_id = security_groups.classic_groups(
+            ctx.api, ref, upstream_name(ref.uid), ctx.upstream_cluster
+        )
+        if theirs is not None:
+            journal.do(security_groups.retire_upstream_group(ctx.api, journal.made, theirs))
+    else:
+        group_id = security_groups.find_own(ctx.api, ref)
     if group_id is not None or rules:
         remove_rules(ctx, journal, ref)
     if group_id is not None:
