@@ -355,9 +355,9 @@ class OpenStack:
         pool = next(iter(pools.values()), None)
         monitor = os_views.monitor(self.conn, pool) if pool and pool.health_monitor_id else None
         some = [m for group in members.values() for m in group]
-        marked = os_views.marked_ips(self.conn, ref)
+        floating = next(iter(self.conn.network.ips(port_id=lb.vip_port_id)), None)
         return Seen(
-            address=marked[0].floating_ip_address if marked else lb.vip_address,
+            address=floating.floating_ip_address if floating else lb.vip_address,
             ports=ports,
             health=(
                 (monitor.type, _first(some, "monitor_port") or 0, monitor.url_path or "")
@@ -369,7 +369,7 @@ class OpenStack:
             affinity=PERSISTENCE.get(
                 (pool.session_persistence or {}).get("type", "") if pool else "", "None"
             ),
-            internal=not marked,
+            internal=floating is None,
             members=frozenset(self.node_of.get(m.address, "?") for m in some),
         )
 

@@ -28,11 +28,6 @@ CLASSIC_UDP = (
     "a classic ELB carries no UDP; the Service gets a Warning naming spec.ports and no load "
     "balancer (use an NLB)"
 )
-FLOATING_GAP = (
-    "the local Octavia's no-op network driver invents the VIP port, so the floating IP is "
-    "made (or used) and reported but its association is not exercised here (README, Known gap "
-    "of the local test environment)"
-)
 
 
 def _port(seen: Seen, svc: JSON) -> bool:
@@ -271,7 +266,7 @@ def test_rolling_update_local(case: Case) -> None:
 
 
 @ported("should be able to create an internal type load balancer")
-def test_internal_load_balancer(case: Case, verdict: Verdict) -> None:
+def test_internal_load_balancer(case: Case) -> None:
     name = "lb-internal"
     case.create(name, annotations=dict(case.cloud.internal))
     address = case.address(name)
@@ -281,8 +276,6 @@ def test_internal_load_balancer(case: Case, verdict: Verdict) -> None:
     case.address(name, want=external.address)  # the status follows (a new address, but on
     # moto, whose DNS names come from the load balancer's name only)
     case.delete(name)
-    if case.cloud.name == "openstack":
-        verdict.note(FLOATING_GAP)
 
 
 @ported("should reconcile LB health check interval")
@@ -316,9 +309,8 @@ def test_requested_static_ip(case: Case, verdict: Verdict) -> None:
     case.create(name, type="ClusterIP")
     case.to_load_balancer(name, loadBalancerIP=requested)
     assert case.address(name) == requested
+    case.seen(name, lambda s: s.address == requested, "the requested IP on the load balancer")
     case.delete(name)
-    if case.cloud.name == "openstack":
-        verdict.note(FLOATING_GAP)
 
 
 @ported("mixed protocol: TCP and UDP on one Service")
