@@ -65,6 +65,7 @@ class Outcome:
     ref: LoadBalancerRef
     found: Found | None
     groups: tuple[Id, ...] = ()
+    lb: Id | None = None  # an NLB's ARN (New when this run made it)
 
     def status(self, made: Made) -> LoadBalancerStatus:
         """The DNS name, then the addresses AWS reports (Elastic IPs of an NLB)."""
@@ -76,8 +77,10 @@ class Outcome:
         return LoadBalancerStatus(ingress=tuple(ingress))
 
     def applied(self, made: Made) -> targets.Applied:
-        """Where the targets now are, for the provider's memo."""
-        return targets.Applied(self.kind, tuple(resolve(list(self.groups), made)))
+        """Where the targets now are, for the provider's memo; an NLB's ARN when ours by name."""
+        named_by_upstream = self.found is not None and upstream_made(self.found, self.ref)
+        arn = "" if self.lb is None or named_by_upstream else resolve([self.lb], made)[0]
+        return targets.Applied(self.kind, tuple(resolve(list(self.groups), made)), arn)
 
 
 def _network(ctx: Context, d: Desired) -> tuple[Network, str]:
@@ -119,7 +122,7 @@ def ensure_nlb(
         if missing:
             step = api.step(made, api.elbv2.add_tags, ResourceArns=[lb], Tags=to_list(missing))
             journal.do([step])
-    return Outcome("nlb", d.ref, found, tuple(arns))
+    return Outcome("nlb", d.ref, found, tuple(arns), lb)
 
 
 def nlb_targets(
@@ -131,7 +134,7 @@ def nlb_targets(
         return None
     arns: list[Id] = list(nlb.forwarded(nlb.listeners(ctx.api, found.id)))
     _targets(ctx, journal, arns, wanted)
-    return Outcome("nlb", ref, found, tuple(arns))
+    return Outcome("nlb", ref, found, tuple(arns), found.id)
 
 
 def _targets(ctx: Context, journal: Journal, arns: list[Id], wanted: frozenset[str]) -> None:

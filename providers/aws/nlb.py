@@ -159,9 +159,14 @@ def settings(api: Api, made: Made, *, lb: Id, found: Found | None, d: Desired) -
     return steps
 
 
-def delete(api: Api, made: Made, found: Found) -> Step:
-    """Delete the NLB (AWS deletes its listeners with it)."""
-    return api.step(made, api.elbv2.delete_load_balancer, LoadBalancerArn=found.id)
+def delete(api: Api, made: Made, arn: str) -> Step:
+    """Delete the NLB (AWS deletes its listeners with it); already gone is fine."""
+    return api.step(
+        made,
+        api.elbv2.delete_load_balancer,
+        expected={"LoadBalancerNotFound": None},
+        LoadBalancerArn=arn,
+    )
 
 
 def listeners(api: Api, lb_arn: str) -> list[Any]:

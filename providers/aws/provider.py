@@ -128,9 +128,11 @@ class AwsLoadBalancers:
         return tuple(journal.changes)
 
     def ensure_deleted(self, ref: LoadBalancerRef) -> None:
-        """Delete everything of ours for `ref` (both kinds); absent is success."""
+        """Delete everything of ours for `ref` (both kinds); absent is success. An NLB this
+        process converged last is deleted by what it remembers of it, with fewer reads."""
+        known = self._memo.recall(ref.name)
         self._memo.remember(ref.name, None)
-        teardown.remove_everything(self._ctx, Journal(apply=True), ref)
+        teardown.remove_everything(self._ctx, Journal(apply=True), ref, known)
 
     def list_owned(self) -> Sequence[OwnedLoadBalancer]:
         """Every NLB and classic ELB tagged as owned by this cluster, and upstream's NLBs."""

@@ -59,22 +59,30 @@ class Named:
 
     groups: list[Any]
     tags: dict[str, dict[str, str]]
+    known: frozenset[str] = frozenset()  # ARNs this process made and converged: ours
 
     def ours(self, ref: LoadBalancerRef) -> list[Any]:
-        """Those tagged as ours for `ref`."""
-        return [tg for tg in self.groups if owned_by(self.tags.get(tg["TargetGroupArn"], {}), ref)]
+        """Those known or tagged as ours for `ref`."""
+        return [
+            tg
+            for tg in self.groups
+            if tg["TargetGroupArn"] in self.known
+            or owned_by(self.tags.get(tg["TargetGroupArn"], {}), ref)
+        ]
 
 
-def named_for(api: Api, ref: LoadBalancerRef) -> Named:
-    """Every group whose name starts with `ref`'s child prefix, with its tags."""
+def named_for(api: Api, ref: LoadBalancerRef, known: frozenset[str] = frozenset()) -> Named:
+    """Every group whose name starts with `ref`'s child prefix, with the tags of those not
+    `known` (no tag read at all when every one is)."""
     prefix = child_prefix(ref.name)
     named = [tg for tg in all_target_groups(api) if tg["TargetGroupName"].startswith(prefix)]
-    return Named(groups=named, tags=elbv2_tags(api, [tg["TargetGroupArn"] for tg in named]))
+    unknown = [tg["TargetGroupArn"] for tg in named if tg["TargetGroupArn"] not in known]
+    return Named(groups=named, tags=elbv2_tags(api, unknown), known=known)
 
 
-def of_service(api: Api, ref: LoadBalancerRef) -> list[str]:
+def of_service(api: Api, ref: LoadBalancerRef, known: frozenset[str] = frozenset()) -> list[str]:
     """The ARNs of every group of ours for `ref`, attached to a listener or not."""
-    return [tg["TargetGroupArn"] for tg in named_for(api, ref).ours(ref)]
+    return [tg["TargetGroupArn"] for tg in named_for(api, ref, known).ours(ref)]
 
 
 def upstream_of(

@@ -6,7 +6,8 @@ for a classic ELB; both write nothing when the sets already match and send at mo
 ids a call. The provider records an `Applied` in its `Memo` after each successful ensure or
 read-path target update, and `update_backends` looks it up: with the reconciler's record of
 the backends it last applied, `shift` writes the difference with no read at all (what a
-node change at scale costs is then one write per target group). Any failure forgets the
+node change at scale costs is then one write per target group). `ensure_deleted` deletes an
+NLB it remembers by its ARN and groups (`teardown.remove_everything`). Any failure forgets the
 entry, so the retry takes the read path; drift made behind our back is the verify resync's.
 """
 
@@ -28,10 +29,13 @@ _INSTANCE = re.compile(r"^i-[0-9a-f]+$")
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """A load balancer as the last converge left it: its kind and its target groups' ARNs."""
+    """A load balancer as the last converge left it: its kind and its target groups' ARNs,
+    and an NLB's own ARN when it bears our name ("" otherwise: a classic ELB, or an NLB
+    upstream named, whose leftovers a delete must look for)."""
 
     kind: str  # "nlb" or "classic"
     groups: tuple[str, ...] = ()
+    arn: str = ""
 
 
 class Memo:

@@ -19,12 +19,13 @@ from lbcontroller.steps import Journal
 from providers.aws import classic, nlb, security_groups, target_groups
 from providers.aws.context import Context
 from providers.aws.ownership import Found, upstream_made, upstream_name
+from providers.aws.targets import Applied
 
 
 def delete_nlb(ctx: Context, journal: Journal, found: Found, ref: LoadBalancerRef) -> None:
     """Delete our NLB, then every target group of ours for `ref` (retried while in use)."""
     theirs = _upstream_groups(ctx, found, ref)
-    journal.do([nlb.delete(ctx.api, journal.made, found)])
+    journal.do([nlb.delete(ctx.api, journal.made, found.id)])
     delete_groups(ctx, journal, ref)
     journal.do([target_groups.delete(ctx.api, journal.made, arn) for arn in theirs])
     if ctx.node_group is not None and upstream_made(found, ref):
@@ -46,9 +47,11 @@ def _upstream_groups(ctx: Context, found: Found, ref: LoadBalancerRef) -> list[s
     return target_groups.upstream_of(ctx.api, forwarded, ref, ctx.upstream_cluster)
 
 
-def delete_groups(ctx: Context, journal: Journal, ref: LoadBalancerRef) -> None:
+def delete_groups(
+    ctx: Context, journal: Journal, ref: LoadBalancerRef, known: frozenset[str] = frozenset()
+) -> None:
     """Delete every target group of ours for `ref`, including those no listener names."""
-    arns = target_groups.of_service(ctx.api, ref)
+    arns = target_groups.of_service(ctx.api, ref, known)
     journal.do([target_groups.delete(ctx.api, journal.made, arn) for arn in arns])
 
 
@@ -114,7 +117,20 @@ def remove_classic(
     return found
 
 
-def remove_everything(ctx: Context, journal: Journal, ref: LoadBalancerRef) -> None:
-    """Delete every resource of ours for `ref`; absent is fine."""
+def remove_everything(
+    ctx: Context, journal: Journal, ref: LoadBalancerRef, known: Applied | None = None
+) -> None:
+    """Delete every resource of ours for `ref`; absent is fine.
+
+    `known`: what this process's last converge of `ref` left (the provider's memo). An NLB it
+    made under our name needs no look-up: no classic ELB can be left beside it (making an NLB
+    removes the classic one first, and every converge forgets the memo until it succeeds),
+    and its groups are ours without their tags; strays are still swept by name.
+    """
+    if known is not None and known.arn:
+        journal.do([nlb.delete(ctx.api, journal.made, known.arn)])
+        delete_groups(ctx, journal, ref, frozenset(known.groups))
+        remove_rules(ctx, journal, ref)
+        return
     remove_nlb(ctx, journal, ref)
     remove_classic(ctx, journal, ref, rules=True)

@@ -13,6 +13,7 @@ from providers.aws.ownership import FINGERPRINT, ownership, to_list
 from providers.aws.provider import AwsLoadBalancers
 from providers.aws.security_groups import marker
 from tests.support.builders import CLUSTER, service, spec_of
+from tests.support.calls import BotoCalls
 
 from .conftest import World
 from .views import rules
@@ -178,3 +179,42 @@ def test_a_group_left_unattached_by_a_crash_is_deleted_by_the_next_converge(
     provider.ensure(spec)
     assert set(_groups_of(world, spec.ref.name)) == planned | {look_alike}
     assert stray not in planned
+
+
+def test_a_delete_after_this_process_made_the_nlb_reads_only_the_region_s_groups(
+    world: World, provider: AwsLoadBalancers, calls: BotoCalls
+) -> None:
+    """The NLB's ARN and groups come from the provider's memo: no classic ELB, NLB or tag look-up
+    for what it made; a stray of ours is still found by name (one tag read, for it and the
+    look-alike), and the look-alike is spared."""
+    spec = spec_of(provider, service(ports=((80, "TCP", 30080), (53, "UDP", 30053))), world.nodes)
+    provider.ensure(spec)
+    stray = _group(world, child_name(spec.ref.name, "tcp", "30099"), ownership(spec.ref))
+    look_alike = _group(world, child_name(spec.ref.name, "udp", "30099"), {"team": "web"})
+    calls.start()
+    provider.ensure_deleted(spec.ref)
+    assert calls.reads() == {
+        "elbv2.DescribeTargetGroups": 1,
+        "elbv2.DescribeTags": 1,  # the stray and the look-alike only
+        "ec2.DescribeSecurityGroupRules": 1,  # our rules on the nodes' group
+    }
+    assert calls.writes()["elbv2.DeleteTargetGroup"] == 3
+    assert stray not in _everything(world)[1]
+    assert _everything(world) == (set(), {look_alike}, set())
+    assert rules(world, marker(spec.ref)) == set()
+
+
+def test_a_delete_after_a_switch_to_classic_looks_everything_up(
+    world: World, provider: AwsLoadBalancers, calls: BotoCalls
+) -> None:
+    """The memo of an NLB goes when another converge starts: the classic ELB that replaced it
+    is found and deleted with its own group."""
+    provider.ensure(spec_of(provider, service(), world.nodes))
+    classic = spec_of(provider, service(annotations={TYPE: "classic"}), world.nodes)
+    provider.ensure(classic)
+    calls.start()
+    provider.ensure_deleted(classic.ref)
+    assert calls.writes()["elb.DeleteLoadBalancer"] == 1
+    assert _everything(world) == (set(), set(), set())
+    groups = world.ec2.describe_security_groups()["SecurityGroups"]
+    assert all(not g["GroupName"].startswith("k8s-elb-") for g in groups)
