@@ -41,13 +41,16 @@ if TYPE_CHECKING:  # type stubs (a dev dependency): never imported at run time
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# Each family starts at the AWS load balancer controller's client-side defaults and adapts from
-# AWS's answers (lbcontroller.ratelimit.AdaptiveBucket): down at a throttle, back up while none
-# comes, never above its cap (its start, or 20 for the writes) or the configured `rateLimits`.
+# Each family starts at the AWS load balancer controller's client-side defaults (AWS's
+# documented refill rates for registration and mutation) and adapts from AWS's answers
+# (lbcontroller.ratelimit.AdaptiveBucket): down at a throttle, back up while none comes. The
+# caps are far above AWS's rates on purpose: where the account's buckets hold more (raised
+# limits, a quiet account, an endpoint that throttles nothing) the controller must never be
+# the slower party; AWS's throttles bring the rate down. `rateLimits` in the config caps lower.
 DEFAULT_LIMITS = {
-    "describe": Family(qps=50, burst=200, adaptive=True),
-    "register": Family(qps=4, burst=20, adaptive=True, cap=20),
-    "modify": Family(qps=3, burst=20, adaptive=True, cap=20),
+    "describe": Family(qps=50, burst=200, adaptive=True, cap=200),
+    "register": Family(qps=4, burst=20, adaptive=True, cap=100),
+    "modify": Family(qps=3, burst=20, adaptive=True, cap=100),
 }
 MAX_PAGES = 50  # a describe loop that has not ended by then never will (moto can loop)
 
