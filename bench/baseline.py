@@ -11,6 +11,7 @@ lower bound, not a controller.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import Counter
@@ -29,7 +30,8 @@ from lbcontroller.naming import child_name, lb_name
 T = TypeVar("T")
 PORTS = (80, 443)
 CHUNK = 100
-ATTEMPTS = 5
+ATTEMPTS = 10  # a throttled burst needs more than botocore's 3
+THROTTLES = frozenset({"Throttling", "RequestLimitExceeded"})
 HEALTH: dict[str, Any] = {
     "HealthCheckProtocol": "HTTP",
     "HealthCheckPort": "10256",
@@ -66,14 +68,20 @@ class Made:
 
 def call(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """One API call, retried (each attempt counted) on a 5xx or a broken answer, as the
-    provider's CloudCaller retries; moto answers 500 when concurrent requests race in it."""
+    provider's CloudCaller retries (moto answers 500 when concurrent requests race in it), and
+    on AWS's throttling answers as botocore's standard retry mode waits: a random share of
+    2^n seconds, at most 20 (behind the proxy's AWS limits, `bench.scenarios.peer`)."""
     for attempt in range(ATTEMPTS):
         try:
             return fn(**kwargs)
         except ClientError as exc:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            if status < 500 or attempt + 1 == ATTEMPTS:
+            throttled = exc.response.get("Error", {}).get("Code") in THROTTLES
+            if not (throttled or status >= 500) or attempt + 1 == ATTEMPTS:
                 raise
+            if throttled:
+                time.sleep(random.random() * min(20.0, 2.0**attempt))  # noqa: S311 - jitter
+                continue
         except (ResponseParserError, HTTPClientError):
             if attempt + 1 == ATTEMPTS:
                 raise
@@ -188,17 +196,20 @@ class Builder:
                 IpPermissions=_permissions(list(made.node_ports), "0.0.0.0/0"),
             )
 
-    def burst(self, shapes: Sequence[Shape], instances: Sequence[str], workers: int) -> list[float]:
-        """Create every shape on `workers` threads; each one's completion time."""
-        done: list[float] = []
+    def burst(
+        self, shapes: Sequence[Shape], instances: Sequence[str], workers: int
+    ) -> list[tuple[float, Made]]:
+        """Create every shape on `workers` threads; each one's completion time and what it
+        made, in the order they completed."""
+        done: list[tuple[float, Made]] = []
 
         def one(shape: Shape) -> None:
-            self.create(shape, instances)
+            made = self.create(shape, instances)
             with self._lock:
-                done.append(time.monotonic())
+                done.append((time.monotonic(), made))
 
         pooled(one, shapes, workers)
-        return sorted(done)
+        return sorted(done, key=lambda item: item[0])
 
 
 class Reader:

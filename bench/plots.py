@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 OURS, BASE, PEER = "#1f77b4", "#ff7f0e", "#2ca02c"
-WHO = (("ours", "controller", OURS), ("peer", "upstream", PEER))
+WHO = (("ours", "controller", OURS), ("peer", "upstream", PEER), ("baseline", "baseline", BASE))
 MODES = (("none", "no limits", "-"), ("aws", "AWS limits", "--"))
 PHASES = (("burst", "all addressed"), ("node", "add one node"), ("delete", "all deleted"))
 
@@ -126,15 +126,16 @@ def peer(scenario: dict[str, Any], folder: Path) -> str:
     """Beside the upstream controller: burst progress, and each phase's time, per limits."""
     series, details = scenario["series"], scenario["details"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    width = 0.2
+    bars = len(MODES) * len(WHO)
+    width = 0.8 / bars
     for m, (mode, label, style) in enumerate(MODES):
-        for w, (who, name, color) in enumerate(
-            (("ours", "controller", OURS), ("peer", "upstream", PEER))
-        ):
+        for w, (who, name, color) in enumerate(WHO):
+            if who not in details[mode]:  # a run from before the baseline joined
+                continue
             points = series.get(f"{mode}_{who}_by_time") or [[0.0, 0.0]]
             xs, ys = zip(*points, strict=True)
             left.plot(xs, ys, style, color=color, label=f"{name}, {label}")
-            offset = (2 * m + w - 1.5) * width
+            offset = (len(WHO) * m + w - (bars - 1) / 2) * width
             seconds = [details[mode][who]["seconds"][phase] for phase, _ in PHASES]
             hatch = "" if mode == "none" else "//"
             right.bar(

@@ -114,13 +114,27 @@ def _ratio(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}x"
 
 
+Column = dict[str, float]  # operation -> calls
+Marks = dict[str, str]  # operation -> text after its count in one column
+
+
 def _ops_table(
-    title: str, ours: dict[str, float], base: dict[str, float], other: str = "baseline"
+    title: str, columns: dict[str, Column], marks: dict[str, Marks] | None = None
 ) -> list[str]:
-    lines = [f"{title}:", "", f"| operation | ours | {other} |", "|---|---:|---:|"]
-    for op in sorted(set(ours) | set(base), key=lambda o: (-ours.get(o, 0), o)):
-        lines.append(f"| {op} | {ours.get(op, 0):.3g} | {base.get(op, 0):.3g} |")
-    lines.append(f"| **total** | **{sum(ours.values()):.3g}** | **{sum(base.values()):.3g}** |")
+    """Calls by operation, one column per party (the first sorts the rows)."""
+    marks = marks or {}
+    first = next(iter(columns.values()))
+    names = " | ".join(columns)
+    lines = [f"{title}:", "", f"| operation | {names} |", "|---|" + "---:|" * len(columns)]
+    every = set().union(*columns.values())
+    for op in sorted(every, key=lambda o: (-first.get(o, 0), o)):
+        cells = (
+            f"{_num(col.get(op, 0))}{marks.get(who, {}).get(op, '')}"
+            for who, col in columns.items()
+        )
+        lines.append(f"| {op} | {' | '.join(cells)} |")
+    totals = " | ".join(f"**{_num(sum(col.values()))}**" for col in columns.values())
+    lines.append(f"| **total** | {totals} |")
     return [*lines, ""]
 
 
@@ -133,24 +147,22 @@ def _ops(scenario: dict[str, Any]) -> list[str]:
     )
     out: list[str] = []
     if "ops_per_service" in d:
-        out += _ops_table(
-            pairs[0][1], d["ops_per_service"]["ours"], d["ops_per_service"]["baseline"]
-        )
+        out += _ops_table(pairs[0][1], d["ops_per_service"])
     if "ours_ops_per_service" in d:
         out += _ops_table(
             "Cloud calls per Service",
-            d["ours_ops_per_service"],
-            d.get("baseline_ops_per_service", {}),
+            {"ours": d["ours_ops_per_service"], "baseline": d.get("baseline_ops_per_service", {})},
         )
     if "ours_ops_per_lb" in d:
-        out += _ops_table(pairs[1][1], d["ours_ops_per_lb"], d["baseline_ops_per_lb"])
+        out += _ops_table(
+            pairs[1][1], {"ours": d["ours_ops_per_lb"], "baseline": d["baseline_ops_per_lb"]}
+        )
     out += _peer_ops(d)
     for label in ("add", "remove"):
         if f"ours_ops_{label}" in d:
             out += _ops_table(
                 f"Cloud calls, {label} one node (all load balancers)",
-                d[f"ours_ops_{label}"],
-                d.get(f"baseline_ops_{label}", {}),
+                {"ours": d[f"ours_ops_{label}"], "baseline": d.get(f"baseline_ops_{label}", {})},
             )
     return out
 
@@ -163,19 +175,17 @@ def _peer_ops(details: dict[str, Any]) -> list[str]:
         if not isinstance(runs, dict) or "peer" not in runs:
             continue
         for phase in ("burst", "node", "delete"):
-            ours, peer = runs["ours"]["ops"][phase], runs["peer"]["ops"][phase]
+            ops = {who: run["ops"][phase] for who, run in runs.items()}
             out += _ops_table(
                 f"Cloud calls, {phase}, {label} (throttled requests in brackets when any)",
-                {f"{op}{_throttled(ours, op)}": t["calls"] for op, t in ours.items()},
-                {f"{op}{_throttled(peer, op)}": t["calls"] for op, t in peer.items()},
-                "peer",
+                {who: {op: t["calls"] for op, t in o.items()} for who, o in ops.items()},
+                {who: _throttled(o) for who, o in ops.items()},
             )
     return out
 
 
-def _throttled(ops: dict[str, dict[str, int]], op: str) -> str:
-    limited = ops[op].get("limited", 0)
-    return f" ({limited} throttled)" if limited else ""
+def _throttled(ops: dict[str, dict[str, int]]) -> dict[str, str]:
+    return {op: f" ({t['limited']} throttled)" for op, t in ops.items() if t.get("limited")}
 
 
 _OPERATION = re.compile(r"^[a-z0-9]+\.[A-Z]\w+: ")

@@ -42,7 +42,6 @@ SCENARIOS = (
     "churn",
     "memory",
 )
-PEER_NODE_CHANGES = 4  # the peer scenario adds a Node in each of its four runs
 Results = dict[str, Scenario]
 
 
@@ -212,7 +211,7 @@ def run(size: Size, want: set[str], env_dir: Path, work: Path) -> dict[str, Any]
             work=work,
             nodes=nodes,
             proxy=Proxy(state.env["MOTO_ENDPOINT_URL"]),
-            peer_instances=size.burst_nodes + PEER_NODE_CHANGES,
+            peer_instances=size.burst_nodes + peer.NODE_CHANGES,
         )
         try:
             _stages(bench, want, results, errors, points, reused)

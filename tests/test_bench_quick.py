@@ -6,8 +6,9 @@ and a rendered page into this test's temporary folder, never over the published 
 Only invariants that do not depend on speed are asserted (no timed assertions): every scenario
 is there with numbers, a converged resync and a restart write nothing, a node change writes
 exactly once per affected target group, every Service got its address, the slim cache is
-smaller than the client's models, and the upstream manager (the peer) built, updated and
-deleted its load balancers with and without AWS's request limits, counted at the proxy.
+smaller than the client's models, and the upstream manager (the peer) and the baseline
+built, updated and deleted their load balancers with and without AWS's request limits,
+counted at the proxy.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def test_the_peer_served_the_same_services_beside_us(results: tuple[dict[str, An
     peer = document["scenarios"]["peer"]
     count = peer["params"]["services"]
     for mode in ("none", "aws"):
-        for who in ("ours", "peer"):
+        for who in ("ours", "peer", "baseline"):
             ops = peer["details"][mode][who]["ops"]
             for phase, made in (("burst", "CreateLoadBalancer"), ("delete", "DeleteLoadBalancer")):
                 tally = ops[phase][f"elbv2:{made}"]
@@ -147,5 +148,6 @@ def test_the_peer_served_the_same_services_beside_us(results: tuple[dict[str, An
         assert len(peer["series"][f"{mode}_peer_by_time"]) == count
     for measure in peer["measures"]:
         assert measure["peer"] is not None and measure["peer"] >= 0, measure
+        assert measure["baseline"] is not None and measure["baseline"] >= 0, measure
     throttles = _measure(document, "peer", "throttled requests provoked, AWS limits")
     assert throttles["unit"] == "requests"

@@ -1,5 +1,6 @@
-"""Beside the peer: lbcontroller and the upstream aws-cloud-controller-manager, each building,
-updating and deleting the same load balancers, with and without AWS's request limits.
+"""Beside the peer: lbcontroller, the upstream aws-cloud-controller-manager and the minimal
+baseline, each building, updating and deleting the same load balancers, with and without AWS's
+request limits.
 
 Where it sits: stage B of the runner, after the burst's own scenarios, on the same Nodes. For
 each of "no limits" and "AWS limits" (the fault proxy's per-account token buckets with AWS's
@@ -10,6 +11,9 @@ nlb) and waits for every address (burst), adds one Node and waits for its regist
 every target group (node change: as many successful RegisterTargets as groups), then deletes
 the Services and waits until they are gone (delete). Every call is counted at the proxy,
 throttled ones included, and the throttles each controller provoked are a figure of their own.
+The baseline (`bench.baseline`: the fewest calls, issued straight with boto3 at the same
+concurrency, retrying throttles as botocore's standard mode does) runs the same three phases
+in the same region through the same proxy.
 """
 
 from __future__ import annotations
@@ -18,20 +22,29 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bench.baseline import Builder, Made, Reader, Shape, pooled
 from bench.context import Bench
+from bench.counting import CloudCalls
 from bench.inproc import InProcessController, config
-from bench.kubeobjs import SERVED_CLASS, bulk, create_service, service_body
+from bench.kubeobjs import SERVED_CLASS, bulk, create_service, instance_id, service_body
 from bench.peer import SYNCS, start_peer, stop_peer
 from bench.results import NO_TARGET, Measure, Scenario, Target
 from bench.stats import rounded, thin
 from bench.watch import IngressWatcher, Timeout
 
 NLB = {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
-WHO = ("ours", "peer")
+WHO = ("ours", "peer", "baseline")
 MODES = (("none", False), ("aws", True))
+NODE_CHANGES = len(WHO) * len(MODES)  # each run adds a Node (moto instances to seed)
 TARGET_GROUPS = 2  # one per port
 QUIET = 2.0  # seconds without a call that end a phase's count (not its time)
 Ops = dict[str, dict[str, int]]
+
+PHASES = (
+    ("burst", "time until all have ingress"),
+    ("node", "time to converge, add one node"),
+    ("delete", "time until all are deleted"),
+)
 
 
 @dataclass
@@ -88,6 +101,17 @@ def _phase(bench: Bench, run: Run, name: str, fn: Callable[[], float]) -> None:
     run.ops[name] = bench.proxy.by_operation()
 
 
+def _progress(done: list[float], started: float) -> list[list[float]]:
+    """(seconds since `started`, how many were done by then), thinned for the plot."""
+    return thin([(t - started, float(k)) for k, t in enumerate(done, start=1)])
+
+
+def _phases(bench: Bench, run: Run, *fns: Callable[[], float]) -> Run:
+    for (name, _), fn in zip(PHASES, fns, strict=True):
+        _phase(bench, run, name, fn)
+    return run
+
+
 def _drive(bench: Bench, who: str, namespace: str, timeout: float) -> Run:
     """Burst, node change and delete of one controller (already running)."""
     count = bench.size.peer_services
@@ -108,7 +132,7 @@ def _drive(bench: Bench, who: str, namespace: str, timeout: float) -> Run:
                 bench.size.kube_threads,
             )
             done = sorted(watcher.wait_ingress(names, timeout).values())
-            run.progress = thin([(t - started, float(k)) for k, t in enumerate(done, start=1)])
+            run.progress = _progress(done, started)
             return done[-1]
 
         def node_change() -> float:
@@ -122,43 +146,69 @@ def _drive(bench: Bench, who: str, namespace: str, timeout: float) -> Run:
             watcher.wait_gone(names, timeout)
             return time.monotonic()
 
-        _phase(bench, run, "burst", burst)
-        _phase(bench, run, "node", node_change)
-        _phase(bench, run, "delete", delete)
-    return run
+        return _phases(bench, run, burst, node_change, delete)
+
+
+def _baseline(bench: Bench) -> Run:
+    """The same three phases as the fewest boto3 calls (it knows what it made)."""
+    world = bench.peer_world
+    builder, reader = Builder(world, CloudCalls(), node_group=False), Reader(world, CloudCalls())
+    shapes = [
+        Shape("peer-baseline", f"lb-{i:03d}", (31000 + 2 * i, 31001 + 2 * i))
+        for i in range(bench.size.peer_services)
+    ]
+    made: list[Made] = []
+    run = Run()
+
+    def burst() -> float:
+        started = time.monotonic()
+        done = builder.burst(shapes, bench.nodes.instances(), SYNCS)
+        made.extend(m for _, m in done)
+        run.progress = _progress([t for t, _ in done], started)
+        return done[-1][0]
+
+    def node_change() -> float:
+        groups = [g for m in made for g in m.group_arns]
+        reader.register_everywhere(groups, instance_id(bench.nodes.add_one()), SYNCS)
+        return time.monotonic()
+
+    def delete() -> float:
+        pooled(builder.delete, made, SYNCS)
+        return time.monotonic()
+
+    return _phases(bench, run, burst, node_change, delete)
 
 
 def _one(bench: Bench, who: str, limited: bool) -> Run:
     bench.clear_services()
     bench.reset_cloud()
-    world = bench.peer_world
-    bench.proxy.limits(limited)
-    namespace = bench.namespace(f"peer-{who}")
-    timeout = max(600.0, bench.size.peer_services * 15.0)
     mode = "aws" if limited else "none"
     bench.say(f"peer: {who}, limits {mode}")
-    if who == "ours":
-        settings = config(world, node_group=False, workers=SYNCS, shipped_limits=True)
-        ctl = InProcessController(bench.kube_config, settings)
-        ctl.start()
+    bench.proxy.limits(limited)
+    try:
+        if who == "baseline":
+            return _baseline(bench)
+        namespace = bench.namespace(f"peer-{who}")
+        timeout = max(600.0, bench.size.peer_services * 15.0)
+        if who == "ours":
+            settings = config(
+                bench.peer_world, node_group=False, workers=SYNCS, shipped_limits=True
+            )
+            ctl = InProcessController(bench.kube_config, settings)
+            ctl.start()
+            try:
+                return _drive(bench, who, namespace, timeout)
+            finally:
+                ctl.stop()
+        manager = start_peer(
+            bench.peer_world, bench.kubeconfig, bench.work / f"peer-{mode}-{time.time():.0f}"
+        )
         try:
             return _drive(bench, who, namespace, timeout)
         finally:
-            ctl.stop()
-            bench.proxy.limits(False)
-    manager = start_peer(world, bench.kubeconfig, bench.work / f"peer-{mode}-{time.time():.0f}")
-    try:
-        return _drive(bench, who, namespace, timeout)
+            stop_peer(manager)
     finally:
-        stop_peer(manager)
         bench.proxy.limits(False)
-
-
-PHASES = (
-    ("burst", "time until all have ingress"),
-    ("node", "time to converge, add one node"),
-    ("delete", "time until all are deleted"),
-)
 
 
 def _time_target(limited: bool, phase: str) -> Target:
@@ -170,7 +220,7 @@ def _time_target(limited: bool, phase: str) -> Target:
 
 
 def _measures(scenario: Scenario, runs: dict[str, Run], mode: str, count: int) -> None:
-    ours, peer = runs["ours"], runs["peer"]
+    ours, peer, base = runs["ours"], runs["peer"], runs["baseline"]
     limited = mode == "aws"
     label = "AWS limits" if limited else "no limits"
     for phase, text in PHASES:
@@ -179,10 +229,12 @@ def _measures(scenario: Scenario, runs: dict[str, Run], mode: str, count: int) -
                 f"{text}, {label}",
                 "s",
                 rounded(ours.seconds[phase]),
+                rounded(base.seconds[phase]),
                 target=_time_target(limited, phase),
                 peer=rounded(peer.seconds[phase]),
             )
         )
+    calls_target = Target("ratio_max", 1.0, against="peer") if limited else NO_TARGET
     per = (("burst", "cloud calls per Service, create"), ("delete", "calls per Service, delete"))
     for phase, text in per:
         scenario.add(
@@ -190,7 +242,8 @@ def _measures(scenario: Scenario, runs: dict[str, Run], mode: str, count: int) -
                 f"{text}, {label}",
                 "calls",
                 rounded(ours.calls(phase) / count),
-                target=Target("ratio_max", 1.0, against="peer") if limited else NO_TARGET,
+                rounded(base.calls(phase) / count),
+                target=calls_target,
                 peer=rounded(peer.calls(phase) / count),
             )
         )
@@ -199,7 +252,8 @@ def _measures(scenario: Scenario, runs: dict[str, Run], mode: str, count: int) -
             f"cloud calls, add one node, {label}",
             "calls",
             ours.calls("node"),
-            target=Target("ratio_max", 1.0, against="peer") if limited else NO_TARGET,
+            base.calls("node"),
+            target=calls_target,
             peer=peer.calls("node"),
         )
     )
@@ -209,6 +263,7 @@ def _measures(scenario: Scenario, runs: dict[str, Run], mode: str, count: int) -
                 "throttled requests provoked, AWS limits",
                 "requests",
                 ours.throttles(),
+                base.throttles(),
                 peer=peer.throttles(),
                 note="answered Throttling / RequestLimitExceeded by the proxy's buckets",
             )
