@@ -126,6 +126,9 @@ def launch(
     return proc
 
 
+KEEP_ALIVE = 75  # seconds an idle client connection stays open (the same as nginx's default)
+
+
 def gunicorn(plan: Plan, service: str, port: int, config: Path) -> list[str]:
     """The command serving one service's WSGI app (`wsgi_runner.py`) on 127.0.0.1:`port`."""
     return [
@@ -135,6 +138,10 @@ def gunicorn(plan: Plan, service: str, port: int, config: Path) -> list[str]:
         "--worker-class=gthread",
         "--threads=8",
         "--timeout=120",
+        # gunicorn closes an idle keep-alive connection after 2 s by default: the very interval
+        # at which openstacksdk's wait_for_* polls, so a poll could race the close and meet a
+        # reset. Apache's and uwsgi's front ends in a real cloud keep connections longer.
+        f"--keep-alive={KEEP_ALIVE}",
         "--graceful-timeout=5",
         f"--pythonpath={IN_VENV}",
         f"--name={service}-api",
