@@ -174,7 +174,7 @@ def _peer_ops(details: dict[str, Any]) -> list[str]:
         runs = details.get(mode)
         if not isinstance(runs, dict) or "peer" not in runs:
             continue
-        for phase in ("burst", "node", "delete"):
+        for phase in runs["ours"]["ops"]:  # in the order the phases ran
             ops = {who: run["ops"][phase] for who, run in runs.items()}
             out += _ops_table(
                 f"Cloud calls, {phase}, {label} (throttled requests in brackets when any)",

@@ -7,8 +7,8 @@ Only invariants that do not depend on speed are asserted (no timed assertions): 
 is there with numbers, a converged resync and a restart write nothing, a node change writes
 exactly once per affected target group, every Service got its address, the slim cache is
 smaller than the client's models, and the upstream manager (the peer) and the baseline
-built, updated and deleted their load balancers with and without AWS's request limits,
-counted at the proxy.
+built (in a burst and one at a time), updated, checked on a restart and deleted their load
+balancers with and without AWS's request limits, counted at the proxy.
 """
 
 from __future__ import annotations
@@ -133,19 +133,30 @@ def test_the_page_and_its_plots_are_rendered(results: tuple[dict[str, Any], Path
         assert f"benchmarks/{plot.name}" in page
 
 
+MODES = {"none": "no limits", "aws": "AWS limits"}
+
+
 def test_the_peer_served_the_same_services_beside_us(results: tuple[dict[str, Any], Path]) -> None:
     document, _ = results
     peer = document["scenarios"]["peer"]
-    count = peer["params"]["services"]
+    count, singles = peer["params"]["services"], peer["params"]["singles"]
+    made = (
+        ("burst", "elbv2:CreateLoadBalancer", count),
+        ("single", "elbv2:CreateLoadBalancer", singles),
+        ("node", "elbv2:RegisterTargets", 2 * (count + singles)),
+        ("delete", "elbv2:DeleteLoadBalancer", count + singles),
+    )
     for mode in ("none", "aws"):
         for who in ("ours", "peer", "baseline"):
             ops = peer["details"][mode][who]["ops"]
-            for phase, made in (("burst", "CreateLoadBalancer"), ("delete", "DeleteLoadBalancer")):
-                tally = ops[phase][f"elbv2:{made}"]
-                assert tally["calls"] - tally.get("limited", 0) >= count, (mode, who, phase)
-            registered = ops["node"]["elbv2:RegisterTargets"]
-            assert registered["calls"] - registered.get("limited", 0) >= 2 * count
+            for phase, operation, least in made:
+                tally = ops[phase][operation]
+                assert tally["calls"] - tally.get("limited", 0) >= least, (mode, who, phase)
+            restart = ops["restart"]
+            assert restart["elbv2:DescribeLoadBalancers"]["calls"] >= 1, (mode, who)
         assert len(peer["series"][f"{mode}_peer_by_time"]) == count
+        restart = _measure(document, "peer", f"mutating calls, restart, {MODES[mode]}")
+        assert restart["ours"] == 0, restart
     for measure in peer["measures"]:
         assert measure["peer"] is not None and measure["peer"] >= 0, measure
         assert measure["baseline"] is not None and measure["baseline"] >= 0, measure

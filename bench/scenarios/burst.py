@@ -3,8 +3,8 @@
 Where it sits: stage B of the runner. The controller (its workers, no nodes' security group)
 runs while the Services are posted on several threads; the clock starts before the first POST
 and stops at the last ingress seen on a watch. The baseline then builds the same load
-balancers with boto3 on as many threads as the controller has workers. Targets: at least 0.7x
-the baseline's throughput, and calls per Service equal to the baseline's (the minimum).
+balancers with boto3 on as many threads as the controller has workers. Targets: at least 0.8x
+the baseline's throughput, and at most 1.2x its calls per Service (the minimum).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def compare(bench: Bench, scenario: Scenario, shapes: list[Shape]) -> None:
             "Services/s",
             rounded(count / ours_seconds),
             rounded(count / base_seconds),
-            Target("ratio_min", 0.7),
+            Target("ratio_min", 0.8),
             higher_is_better=True,
         )
     )
@@ -108,7 +108,7 @@ def compare(bench: Bench, scenario: Scenario, shapes: list[Shape]) -> None:
             "calls",
             rounded(sum(ours_ops.values())),
             rounded(sum(base_per.values())),
-            Target("equal_baseline"),
+            Target("ratio_max", 1.2),
             note="the baseline's count is the minimum: the writes alone",
         )
     )

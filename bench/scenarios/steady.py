@@ -3,8 +3,8 @@
 Where it sits: stage B of the runner, right after the burst, on the same controller: calling
 `Controller.resync()` is what the resync loop does every `resyncPeriod`; it re-ensures every
 Service with `verify=True`, which reads every part of each load balancer. Targets: no write,
-at most 4 reads per load balancer. The baseline is the fewest reads that check the same parts
-(batched where AWS allows: descriptions 400 a page, tags 20 a call).
+at most 1.1x the baseline's reads per load balancer. The baseline is the fewest reads that
+check the same parts (batched where AWS allows: descriptions 400 a page, tags 20 a call).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def run(bench: Bench, ctl: InProcessController, count: int) -> Scenario:
             "calls",
             rounded(reads(ops) / count),
             rounded(reads(base_ops) / count),
-            Target("max", 4),
+            Target("ratio_max", 1.1),
             note="baseline: the fewest reads of the same parts, batched where AWS allows",
         )
     )
@@ -68,9 +68,12 @@ def run(bench: Bench, ctl: InProcessController, count: int) -> Scenario:
             "provider.ensure(verify=True) -> converge._converge_nlb). Even the batched baseline "
             "needs "
             f"{sum(base_per.values()):.2f} reads per load balancer for the same parts, because "
-            "AWS has no batch call for listeners, attributes or target health: a target of 4 "
-            "reads per load balancer is out of reach for a deep check on these APIs. Reads by "
-            "operation, per load balancer:",
+            "AWS has no batch call for listeners, attributes or target health. The surplus is "
+            "in the calls that AWS does batch (load balancers by the page, tags 20 resources a "
+            "call), which the controller issues per Service: each Service's check stands alone "
+            "(one failing or slow load balancer holds no other, and none is judged on a "
+            "snapshot older than its own turn in the queue). Reads by operation, per load "
+            "balancer:",
             *explain.surplus(ours_per, base_per, per="per LB"),
             "At AWS's ELBv2 read rate (10 a second per account and region) these reads alone "
             f"take {explain.aws_read_floor(ops):.0f} s for {count:,} load balancers, against a "
