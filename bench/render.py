@@ -52,9 +52,13 @@ METHOD = """\
   `devenv/faults/limits.py`: per-account token buckets with the documented ELB and EC2 sizes,
   answering `Throttling` / `RequestLimitExceeded` as AWS does). Both send every call through
   that proxy, which counts them (throttled ones included) and the throttles each provoked.
-  Phases: the burst (POST all, until every address is seen), one Node added (until every target
-  group has had a successful RegisterTargets), the delete (until every Service is gone). A
-  phase's calls are counted until 2 s pass without one (its time stops earlier).
+  Phases, in this order, each standing for one of the other scenarios: the burst (POST all,
+  until every address is seen), one more Service three times, one at a time (the mean time to
+  its address), one Node added (until every target group has had a successful
+  RegisterTargets), a restart (stop, start a new process with nothing changed, until it has
+  been silent 5 s: every load balancer re-checked, the steady state's deep check), the delete
+  (until every Service is gone). A phase's calls are counted until 2 s pass without one (its
+  time stops earlier); the next phase starts then.
 - **Ratios** are ours / baseline, and ours / peer. Times are wall-clock on a shared 2-core
   machine (other test runs may be going on: see the load averages above), so the ratios,
   measured minutes apart, are the figures to read; the call counts are exact.

@@ -47,9 +47,20 @@ class TokenBucket:
         """Tokens a second right now."""
         return self._qps
 
+    def _capacity(self) -> float:
+        """The most tokens it holds now (lock held)."""
+        return self._burst
+
+    def _rate_at(self, now: float) -> float:
+        """The rate from `now` on (lock held)."""
+        return self._qps
+
     def _refill(self, now: float) -> None:
-        """Add what the current rate earned since the last stamp (lock held)."""
-        self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._qps)
+        """Add what the rate earned since the last stamp, then move to the rate from `now` on
+        (lock held)."""
+        earned = (now - self._stamp) * self._qps
+        self._qps = self._rate_at(now)
+        self._tokens = min(self._capacity(), self._tokens + earned)
         self._stamp = now
 
     def _reserve(self) -> float:
@@ -89,6 +100,11 @@ class AdaptiveBucket(TokenBucket):
     near W (where the cloud said no last time), then faster again beyond it. With no throttle
     yet it climbs from `start` on the convex half of the curve. The bucket is emptied on a
     throttle, so the calls queued behind the throttled one go at the new, lower rate.
+
+    Until the first throttle it holds `burst` tokens (the server's bucket size, from the
+    docs); from then on at most one second of its current rate (at least one token, at most
+    `burst`), as botocore's adaptive limiter holds: a quiet spell refills the server's bucket
+    only at the server's rate, so a full-size burst after it would mostly be throttled.
     """
 
     def __init__(
@@ -106,6 +122,7 @@ class AdaptiveBucket(TokenBucket):
         self._peak = shape.start  # W: the rate at the last throttle
         self._epoch = self._stamp  # when the current curve began
         self._offset = 0.0  # K
+        self._throttled = False  # seen a throttle: the burst follows the rate from then on
 
     @property
     def shape(self) -> Adaptive:
@@ -117,9 +134,13 @@ class AdaptiveBucket(TokenBucket):
         grown = shape.scale * (now - self._epoch - self._offset) ** 3 + self._peak
         return min(shape.cap, max(shape.floor, grown))
 
-    def _refill(self, now: float) -> None:
-        super()._refill(now)
-        self._qps = self._curve(now)
+    def _capacity(self) -> float:
+        if not self._throttled:
+            return self._burst
+        return min(self._burst, max(1.0, self._qps))
+
+    def _rate_at(self, now: float) -> float:
+        return self._curve(now)
 
     def observe(self, *, throttled: bool) -> None:
         """A throttle cuts the rate and starts a new curve; a success lets it keep climbing."""
@@ -129,6 +150,7 @@ class AdaptiveBucket(TokenBucket):
             if not throttled:
                 return
             shape = self._shape
+            self._throttled = True
             self._peak = self._qps
             self._offset = math.cbrt(self._peak * (1 - shape.beta) / shape.scale)
             self._epoch = now

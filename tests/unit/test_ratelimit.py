@@ -126,6 +126,18 @@ def test_a_throttle_empties_the_bucket_so_queued_calls_go_at_the_new_rate() -> N
     assert limiter.acquire() == pytest.approx(1 / 7.0)
 
 
+def test_after_a_throttle_a_quiet_spell_refills_only_one_second_of_the_rate() -> None:
+    time = FakeTime(advance=False)
+    limiter = adaptive(time, Adaptive(start=3.0, floor=0.5, cap=3.0), burst=20)
+    time.now += 60
+    assert [limiter.acquire() for _ in range(20)] == [0] * 20  # never throttled: the full burst
+    limiter.observe(throttled=True)
+    time.now += 60  # quiet long enough to refill 20 tokens at any rate it may have
+    waits = [limiter.acquire() for _ in range(4)]
+    assert waits[:3] == [0, 0, 0]  # 3 qps: one second's worth
+    assert waits[3] == pytest.approx(1 / 3)
+
+
 def test_adaptive_shapes_are_checked() -> None:
     with pytest.raises(ValueError, match="floor <= start <= cap"):
         adaptive(FakeTime(advance=False), Adaptive(start=30.0, floor=0.5, cap=20.0))
