@@ -108,8 +108,10 @@ class Proxy:
         self.server.limits.configure({"enabled": enabled})
 
     def reset(self) -> None:
-        """Zero the tallies."""
+        """Zero the tallies and fill every bucket (an idle account, limits on or off as they
+        were)."""
         self.server.injector.reset()
+        self.server.limits.configure({})
 
     def by_operation(self) -> dict[str, dict[str, int]]:
         """Calls since the last reset, by `service.Operation`: calls and those `limited`."""

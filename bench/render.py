@@ -58,7 +58,8 @@ METHOD = """\
   RegisterTargets), a restart (stop, start a new process with nothing changed, until it has
   been silent 5 s: every load balancer re-checked, the steady state's deep check), the delete
   (until every Service is gone). A phase's calls are counted until 2 s pass without one (its
-  time stops earlier); the next phase starts then.
+  time stops earlier); the next phase starts then, with AWS's buckets full again (an idle
+  account: what one party's previous phase left does not decide its next one's throttles).
 - **Ratios** are ours / baseline, and ours / peer. Times are wall-clock on a shared 2-core
   machine (other test runs may be going on: see the load averages above), so the ratios,
   measured minutes apart, are the figures to read; the call counts are exact.

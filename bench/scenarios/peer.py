@@ -159,8 +159,9 @@ def _quiet(bench: Bench, seconds: float = QUIET) -> float:
 
 
 def _phase(bench: Bench, run: Run, name: str, fn: Callable[[], float]) -> None:
-    """Run `fn` (it returns the phase's seconds once the phase was done); its calls, tail
-    included."""
+    """Run `fn` (it returns the phase's seconds once the phase was done) on an idle account
+    (AWS's buckets full: no party's previous phase decides this one's throttles); its calls,
+    tail included."""
     bench.proxy.reset()
     run.seconds[name] = fn()
     _quiet(bench)
@@ -239,7 +240,7 @@ def _drive(bench: Bench, who: str, namespace: str, ctl: Controller) -> Run:
 
 
 def _baseline(bench: Bench) -> Run:
-    """The same three phases as the fewest boto3 calls (it knows what it made)."""
+    """The same five phases as the fewest boto3 calls (it knows what it made)."""
     world = bench.peer_world
     builder, reader = Builder(world, CloudCalls(), node_group=False), Reader(world, CloudCalls())
     count = bench.size.peer_services
